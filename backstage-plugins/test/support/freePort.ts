@@ -1,0 +1,20 @@
+import net from 'node:net';
+
+/** Asks the OS for a free TCP port on 127.0.0.1 (it stays free until someone else takes it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') {
+          resolve(address.port);
+        } else {
+          reject(new Error(`unexpected server address: ${String(address)}`));
+        }
+      });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+from catalog_service.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,206 @@
+"""``catalog-service``: serve, demo, validate, export, schema (DESIGN section 7)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import uvicorn
+import yaml
+
+from catalog_service import __version__
+from catalog_service.domain.catalog import CompiledFile, assemble, compile_file, rejected
+from catalog_service.domain.entities import EntityContext
+from catalog_service.domain.manifests import manifest_json_schema
+from catalog_service.domain.parsing import MANIFEST_SUFFIXES, MAX_FILE_BYTES
+from catalog_service.domain.problems import Problem
+from catalog_service.errors import CatalogError
+from catalog_service.service import build_ingestor, entity_context
+from catalog_service.settings import Settings, load_settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("CATALOG_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        result: int = args.run(args)
+    except CatalogError as error:
+        print(f"catalog-service: {error.message}", file=sys.stderr)
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="catalog-service",
+        description="Application manifests in a GitOps repository, served as a Backstage catalog.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the service")
+    _config_option(serve)
+    _listen_options(serve)
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser("demo", help="run the service on the demo GitOps repository")
+    _listen_options(demo)
+    demo.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        / "catalog-service"
+        / "demo",
+        help="where the demo repository is created (default: %(default)s)",
+    )
+    demo.add_argument("--reset", action="store_true", help="recreate the demo repository")
+    demo.set_defaults(run=_demo)
+
+    validate = commands.add_parser("validate", help="check manifest files; exit 1 on problems")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    validate.add_argument("--format", choices=["text", "github", "json"], default="text")
+    _config_option(validate, required=False)
+    validate.set_defaults(run=_validate)
+
+    export = commands.add_parser("export", help="ingest once: entities on stdout")
+    _config_option(export)
+    export.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    export.set_defaults(run=_export)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the manifest format")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _config_option(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="configuration file (default: $CATALOG_CONFIG)"
+        + ("" if required else "; gives the environment names"),
+    )
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST, help="default: %(default)s")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return _run_server(load_settings(args.config), args.host, args.port)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from catalog_service.demo import DEMO_TOKEN, prepare_demo
+
+    settings = prepare_demo(args.workdir, reset=args.reset)
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"Demo GitOps repository: {settings.source.url}\n"
+        f"  edit a manifest there and `git commit -am ...`: the catalog follows within"
+        f" {settings.source.pollSeconds:g} s\n"
+        f"Open {base}/api/v1/entities.yaml, {base}/api/v1/problems, {base}/readyz, {base}/docs\n"
+        f"Write endpoints take: Authorization: Bearer {DEMO_TOKEN}",
+        file=sys.stderr,
+    )
+    return _run_server(settings, args.host, args.port)
+
+
+def _run_server(settings: Settings, host: str, port: int) -> int:
+    from catalog_service.http.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    context = _validation_context(args.config)
+    files = [
+        _compile_local(path, display, context) for path, display in _manifest_files(args.paths)
+    ]
+    files.sort(key=lambda file: file.path)
+    problems = list(assemble(files, context).problems)
+    problems += [
+        Problem(str(p), 1, 1, "no such file or folder") for p in args.paths if not p.exists()
+    ]
+    _print_problems(problems, args.format, len(files))
+    return 1 if problems else 0
+
+
+def _validation_context(config: Path | None) -> EntityContext:
+    if config is not None or os.environ.get("CATALOG_CONFIG"):
+        return entity_context(load_settings(config))
+    # Without configuration only the environment names matter: the documented defaults.
+    return EntityContext(environments=("dev", "staging", "prod"), links=(), location_prefix="")
+
+
+def _manifest_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            for found in sorted(path.rglob("*")):
+                if found.name.endswith(MANIFEST_SUFFIXES) and (
+                    found.is_file() or found.is_symlink()
+                ):
+                    yield found, found.as_posix()
+        elif path.exists() or path.is_symlink():
+            yield path, path.as_posix()
+
+
+def _compile_local(path: Path, display: str, context: EntityContext) -> CompiledFile:
+    if path.is_symlink():
+        return rejected(display, "is a symbolic link; manifests must be regular files")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return rejected(display, f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit")
+    return compile_file(display, path.read_bytes(), context)
+
+
+def _print_problems(problems: Sequence[Problem], output: str, file_count: int) -> None:
+    if output == "json":
+        report = {"valid": not problems, "problems": [problem.to_json() for problem in problems]}
+        print(json.dumps(report, indent=2))
+        return
+    for problem in problems:
+        if output == "github":
+            message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            print(
+                f"::error file={problem.path},line={problem.line},col={problem.column}::{message}"
+            )
+        else:
+            print(problem)
+    summary = f"{file_count} file(s) checked, {len(problems)} problem(s)"
+    print(summary, file=sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> int:
+    ingestor = build_ingestor(load_settings(args.config))
+    ingestor.refresh()
+    snapshot = ingestor.snapshot
+    assert snapshot is not None  # the first ingest is never held back
+    if args.format == "json":
+        sys.stdout.buffer.write(snapshot.body + b"\n")
+    else:
+        sys.stdout.buffer.write(snapshot.yaml_body)
+    for problem in snapshot.catalog.problems:
+        print(problem, file=sys.stderr)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(manifest_json_schema(), indent=2))
+    return 0
+
+
+__all__ = ["main", "yaml"]

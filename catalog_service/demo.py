@@ -1,0 +1,44 @@
+"""The demo: a GitOps repository of a small company, shipped with the project, made a real git
+repository on first start so that the service reads it exactly as it would read GitHub."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import git
+
+from catalog_service.settings import Settings, load_settings
+
+DEMO_TOKEN = "demo-token"  # noqa: S105 - a documented token for the local demo only
+
+
+def examples_dir() -> Path:
+    """``examples/`` of a source checkout, or its copy inside an installed wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "examples", package / "_examples"):
+        if (candidate / "gitops").is_dir():
+            return candidate
+    raise FileNotFoundError("the demo GitOps repository (examples/gitops) is not installed")
+
+
+def prepare_demo(workdir: Path, reset: bool = False) -> Settings:
+    """Make ``workdir/gitops`` a git repository of the demo manifests (once); answer settings."""
+    examples = examples_dir()
+    repository = workdir / "gitops"
+    if reset:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if not (repository / ".git").is_dir():
+        shutil.rmtree(repository, ignore_errors=True)
+        shutil.copytree(examples / "gitops", repository)
+        repo = git.Repo.init(repository, initial_branch="main")
+        with repo.config_writer() as config:
+            config.set_value("user", "name", "Demo Developer")
+            config.set_value("user", "email", "demo@acme.example")
+        repo.git.add("--all")
+        repo.git.commit("--message", "Demo GitOps repository", "--no-gpg-sign")
+    settings = load_settings(examples / "demo-config.yaml")
+    source = settings.source.model_copy(
+        update={"url": str(repository), "cacheDir": workdir / "mirror"}
+    )
+    return settings.model_copy(update={"source": source})

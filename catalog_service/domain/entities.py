@@ -1,0 +1,220 @@
+"""Manifests become Backstage entities (``backstage.io/v1alpha1``): DESIGN section 2.
+
+Component per application, Resource per component inside it, System per declared or implied system.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from catalog_service.domain import manifests as m
+
+BACKSTAGE_API_VERSION = "backstage.io/v1alpha1"
+MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
+MANAGED_BY_ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"
+SOURCE_LOCATION = "backstage.io/source-location"
+PROJECT_SLUG = "github.com/project-slug"
+VERSION_ANNOTATION_PREFIX = "idp/version."
+PLACEHOLDERS = ("{name}", "{system}", "{environment}")
+
+Entity = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTemplate:
+    """A link added to every application, with ``{name}``, ``{system}``, ``{environment}``."""
+
+    title: str
+    url: str
+
+    @property
+    def per_environment(self) -> bool:
+        return "{environment}" in self.url or "{environment}" in self.title
+
+
+@dataclass(frozen=True, slots=True)
+class EntityContext:
+    """What entity building needs from the configuration."""
+
+    environments: tuple[str, ...]
+    links: tuple[LinkTemplate, ...]
+    # The location annotation of a manifest is this prefix plus its path in the repository.
+    location_prefix: str
+    github_web_url: str = "https://github.com"
+
+    def location(self, path: str) -> str:
+        return self.location_prefix + path
+
+
+def application_entities(app: m.Application, path: str, context: EntityContext) -> list[Entity]:
+    """The Component of an application, then one Resource per component inside it."""
+    meta, spec = app.metadata, app.spec
+    location = context.location(path)
+    annotations = _location_annotations(location)
+    if spec.source is not None:
+        annotations[PROJECT_SLUG] = spec.source.repository
+        annotations[SOURCE_LOCATION] = (
+            f"url:{context.github_web_url}/{spec.source.repository}/tree/HEAD/"
+        )
+    if spec.image is not None:
+        annotations["idp/image"] = spec.image
+    if spec.chart is not None:
+        annotations["idp/helm-chart-repository"] = spec.chart.repository
+        annotations["idp/helm-chart-name"] = spec.chart.name
+    if spec.schedule is not None:
+        annotations["idp/schedule"] = spec.schedule
+    ordered_environments = [env for env in context.environments if env in spec.environments]
+    for env in ordered_environments:
+        annotations[VERSION_ANNOTATION_PREFIX + env] = spec.environments[env].version
+
+    resources = [m.resource_name(meta.name, component.name) for component in spec.components]
+    component_spec: dict[str, Any] = {
+        "type": spec.type,
+        "lifecycle": meta.lifecycle,
+        "owner": meta.owner,
+        "system": meta.system,
+    }
+    depends_on = [f"resource:default/{name}" for name in resources]
+    depends_on += [f"component:default/{name}" for name in spec.depends_on]
+    if depends_on:
+        component_spec["dependsOn"] = depends_on
+    component = _entity(
+        "Component",
+        meta.name,
+        description=meta.description,
+        tags=meta.tags,
+        links=_links(app, ordered_environments, context.links),
+        annotations=annotations,
+        spec=component_spec,
+    )
+    entities = [component]
+    for resource, declared in zip(resources, spec.components, strict=True):
+        entities.append(
+            _entity(
+                "Resource",
+                resource,
+                description=f"{declared.type} of {meta.name}",
+                tags=[],
+                links=[],
+                annotations={**_location_annotations(location), "idp/application": meta.name},
+                spec={
+                    "type": declared.type,
+                    "owner": meta.owner,
+                    "system": meta.system,
+                },
+            )
+        )
+    return entities
+
+
+def declared_system_entity(system: m.System, path: str, context: EntityContext) -> Entity:
+    meta = system.metadata
+    return _entity(
+        "System",
+        meta.name,
+        description=meta.description,
+        tags=meta.tags,
+        links=[_link(link) for link in meta.links],
+        annotations=_location_annotations(context.location(path)),
+        spec={"owner": meta.owner},
+    )
+
+
+def implied_system_entity(
+    name: str, applications: Sequence[tuple[m.Application, str]], context: EntityContext
+) -> Entity:
+    """A System nobody declared, implied by its applications (given in path order)."""
+    owner = implied_owner(app.metadata.owner for app, _ in applications)
+    first_path = applications[0][1]
+    annotations = _location_annotations(context.location(first_path))
+    annotations["idp/implied"] = "true"
+    return _entity(
+        "System",
+        name,
+        description=None,
+        tags=[],
+        links=[],
+        annotations=annotations,
+        spec={"owner": owner},
+    )
+
+
+def implied_owner(owners: Iterable[str]) -> str:
+    """The most common owner (refs compared in full form); ties go to the alphabetically first."""
+    counts = Counter(full_owner_ref(owner) for owner in owners)
+    best = min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+    return compact_owner_ref(best)
+
+
+def full_owner_ref(owner: str) -> str:
+    """``team-a`` → ``group:default/team-a``: an owner without kind is a group in Backstage."""
+    kind, has_kind, rest = owner.partition(":")
+    if not has_kind:
+        kind, rest = "group", owner
+    namespace, has_namespace, name = rest.partition("/")
+    if not has_namespace:
+        namespace, name = "default", rest
+    return f"{kind.lower()}:{namespace.lower()}/{name.lower()}"
+
+
+def compact_owner_ref(full: str) -> str:
+    """The shortest ref Backstage reads as the same owner."""
+    return full.removeprefix("group:default/")
+
+
+def _location_annotations(location: str) -> dict[str, str]:
+    return {MANAGED_BY_LOCATION: location, MANAGED_BY_ORIGIN_LOCATION: location}
+
+
+def _links(
+    app: m.Application, environments: Sequence[str], templates: Sequence[LinkTemplate]
+) -> list[dict[str, str]]:
+    links = [_link(link) for link in app.metadata.links]
+    seen = {link["url"] for link in links}
+    for template in templates:
+        for environment in environments if template.per_environment else [""]:
+            link = {
+                "url": _fill(template.url, app, environment),
+                "title": _fill(template.title, app, environment),
+            }
+            if link["url"] not in seen:
+                seen.add(link["url"])
+                links.append(link)
+    return links
+
+
+def _fill(template: str, app: m.Application, environment: str) -> str:
+    # str.replace, not str.format: braces elsewhere in a URL are not placeholders.
+    return (
+        template.replace("{name}", app.metadata.name)
+        .replace("{system}", app.metadata.system)
+        .replace("{environment}", environment)
+    )
+
+
+def _link(link: m.Link) -> dict[str, str]:
+    return link.model_dump(exclude_none=True)
+
+
+def _entity(
+    kind: str,
+    name: str,
+    *,
+    description: str | None,
+    tags: Sequence[str],
+    links: Sequence[dict[str, str]],
+    annotations: dict[str, str],
+    spec: dict[str, Any],
+) -> Entity:
+    metadata: dict[str, Any] = {"name": name, "namespace": "default"}
+    if description:
+        metadata["description"] = description
+    if tags:
+        metadata["tags"] = list(tags)
+    if links:
+        metadata["links"] = list(links)
+    metadata["annotations"] = annotations
+    return {"apiVersion": BACKSTAGE_API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}

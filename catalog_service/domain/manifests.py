@@ -1,0 +1,227 @@
+"""The application manifest format (``apiVersion: idp/v1alpha1``) as strict pydantic models.
+
+Structure and types live in the models; the rules that need the configuration or several fields
+(which fields each ``spec.type`` needs, which environments exist) live in :func:`check_application`,
+so each rule can point at the exact YAML node it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+API_VERSION = "idp/v1alpha1"
+KINDS = ("Application", "System")
+APPLICATION_TYPES = ("service", "vendor", "etl")
+LIFECYCLES = ("experimental", "production", "deprecated")
+MAX_NAME_LENGTH = 63
+
+# Backstage's own formats, so that every entity we emit passes its validation.
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+TAG = r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$"
+ENTITY_REF = (
+    r"^([a-zA-Z][a-zA-Z0-9]*:)?([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?"
+    r"[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$"
+)
+GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
+URL = r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$"
+# An image reference without tag or digest: the tag is the per-environment version.
+IMAGE = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)+$"
+ENV_VAR = r"^[A-Za-z_][A-Za-z0-9_]*$"
+AWS_SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+VERSION = r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$"
+COMPONENT_TYPE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+CRON = (
+    r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)"
+    r"|([0-9*/,?LW#A-Za-z-]+\s+){4}[0-9*/,?LW#A-Za-z-]+)$"
+)
+
+Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=MAX_NAME_LENGTH)]
+Tag = Annotated[str, Field(pattern=TAG, min_length=1, max_length=63)]
+OwnerRef = Annotated[str, Field(pattern=ENTITY_REF, max_length=253)]
+Text = Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class _Model(BaseModel):
+    # strict: "1.4" must be quoted, `yes` is not a string; extra: typos are errors, not ignored.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+
+class Link(_Model):
+    """A link shown on the entity page."""
+
+    url: Annotated[str, Field(pattern=URL, max_length=2048)]
+    title: Text | None = None
+    icon: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    type: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class ApplicationMetadata(_Model):
+    name: Name
+    system: Name
+    owner: OwnerRef
+    description: Text | None = None
+    lifecycle: Literal["experimental", "production", "deprecated"] = "production"
+    tags: list[Tag] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+
+
+class Source(_Model):
+    """Where the application's code lives on GitHub."""
+
+    repository: Annotated[str, Field(pattern=GITHUB_REPOSITORY)]
+
+
+class Chart(_Model):
+    """The third-party Helm chart a vendor application installs."""
+
+    repository: Annotated[str, Field(pattern=URL, max_length=2048)]
+    name: Annotated[str, Field(pattern=DNS_LABEL, max_length=MAX_NAME_LENGTH)]
+
+
+class Component(_Model):
+    """Something that lives inside the application: a database, a cache, a bucket."""
+
+    name: Name
+    type: Annotated[str, Field(pattern=COMPONENT_TYPE, max_length=MAX_NAME_LENGTH)]
+
+
+class SecretRef(_Model):
+    """An AWS Secrets Manager secret (and optionally one JSON key of it) mapped to a variable."""
+
+    env: Annotated[str, Field(pattern=ENV_VAR, max_length=255)]
+    secret: Annotated[str, Field(pattern=AWS_SECRET_NAME)]
+    key: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+
+
+class Environment(_Model):
+    """What runs in one environment."""
+
+    version: Annotated[str, Field(pattern=VERSION)]
+    replicas: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+
+class ApplicationSpec(_Model):
+    type: Literal["service", "vendor", "etl"]
+    source: Source | None = None
+    image: Annotated[str, Field(pattern=IMAGE, max_length=512)] | None = None
+    chart: Chart | None = None
+    schedule: Annotated[str, Field(pattern=CRON, max_length=128)] | None = None
+    components: list[Component] = Field(default_factory=list)
+    secrets: list[SecretRef] = Field(default_factory=list)
+    depends_on: list[Name] = Field(default_factory=list, alias="dependsOn")
+    environments: dict[str, Environment] = Field(default_factory=dict)
+
+
+class Application(_Model):
+    """One application: ``kind: Application``."""
+
+    api_version: Literal["idp/v1alpha1"] = Field(alias="apiVersion")
+    kind: Literal["Application"]
+    metadata: ApplicationMetadata
+    spec: ApplicationSpec
+
+
+class SystemMetadata(_Model):
+    name: Name
+    owner: OwnerRef
+    description: Text | None = None
+    tags: list[Tag] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+
+
+class System(_Model):
+    """A group of applications that ship as a unit: ``kind: System`` (optional)."""
+
+    api_version: Literal["idp/v1alpha1"] = Field(alias="apiVersion")
+    kind: Literal["System"]
+    metadata: SystemMetadata
+
+
+Manifest = Annotated[Application | System, Field(discriminator="kind")]
+MANIFEST_ADAPTER: TypeAdapter[Application | System] = TypeAdapter(Manifest)
+
+# A location inside a document: keys and list indexes from the document root.
+FieldPath = tuple[str | int, ...]
+
+
+# Which of the type-specific fields each application type needs; the others it must not have.
+_FIELD_TYPES = {
+    "service": ("source", "image"),
+    "vendor": ("chart",),
+    "etl": ("source", "image", "schedule"),
+}
+
+
+def check_application(
+    app: Application, environments: Sequence[str]
+) -> Iterator[tuple[FieldPath, str]]:
+    """The rules a single model cannot express: what each ``spec.type`` needs and allows."""
+    spec = app.spec
+    needs = _FIELD_TYPES[spec.type]
+    for field in ("source", "image", "chart", "schedule"):
+        present = getattr(spec, field) is not None
+        if field in needs and not present:
+            yield ("spec", "type"), f"spec.{field} is required for type {spec.type}"
+        elif field not in needs and present:
+            allowed = [t for t, fields in _FIELD_TYPES.items() if field in fields]
+            yield (
+                ("spec", field),
+                (f"spec.{field} is only allowed for type {' or '.join(allowed)}, not {spec.type}"),
+            )
+    configured = set(environments)
+    for env in spec.environments:
+        if env not in configured:
+            yield (
+                ("spec", "environments", env),
+                (
+                    f"unknown environment {_quote(env)}; configured environments: "
+                    + ", ".join(environments)
+                ),
+            )
+    yield from _duplicates(("spec", "components"), [c.name for c in spec.components], "name")
+    yield from _duplicates(("spec", "secrets"), [s.env for s in spec.secrets], "env")
+    for index, name in enumerate(spec.depends_on):
+        if name == app.metadata.name:
+            yield ("spec", "dependsOn", index), "an application cannot depend on itself"
+    yield from _duplicates(("spec", "dependsOn"), spec.depends_on, None)
+    for index, component in enumerate(spec.components):
+        resource = resource_name(app.metadata.name, component.name)
+        if len(resource) > MAX_NAME_LENGTH:
+            yield (
+                ("spec", "components", index, "name"),
+                (
+                    f"the resource name {resource!r} would be longer than {MAX_NAME_LENGTH} characters;"
+                    " shorten the application or component name"
+                ),
+            )
+
+
+def resource_name(application: str, component: str) -> str:
+    """The name of the Resource entity of one of an application's components."""
+    return f"{application}-{component}"
+
+
+def _duplicates(
+    base: FieldPath, values: Sequence[str], field: str | None
+) -> Iterator[tuple[FieldPath, str]]:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            path: FieldPath = (*base, index, field) if field else (*base, index)
+            yield path, f"duplicate {_quote(value)} in {base[-1]}"
+        seen.add(value)
+
+
+def _quote(value: str, limit: int = 64) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def manifest_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the manifest format, for editors (``catalog-service schema``)."""
+    schema = MANIFEST_ADAPTER.json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "IDP application manifest (idp/v1alpha1)"
+    return schema

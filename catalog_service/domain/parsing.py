@@ -1,0 +1,348 @@
+"""Manifest files (bytes) become validated manifests, or problems that say where.
+
+YAML is composed by libyaml (PyYAML's ``CSafeLoader``): the C parser keeps a mark (line, column) on
+every node, so an error found later by the model can be traced back to the node it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from catalog_service.domain import manifests as m
+from catalog_service.domain.problems import Problem
+
+MAX_FILE_BYTES = 1024 * 1024
+# Far above any real manifest, far below what an alias bomb expands to.
+MAX_EXPANDED_NODES = 20_000
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+Position = tuple[int, int]  # line, column; from 1
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedApplication:
+    """A valid application and the positions that rules spanning several files point at."""
+
+    manifest: m.Application
+    path: str
+    name_at: Position
+    depends_on_at: tuple[Position, ...]
+    components_at: tuple[Position, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSystem:
+    manifest: m.System
+    path: str
+    name_at: Position
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """Everything one file holds: its valid manifests and the problems of the rest."""
+
+    path: str
+    applications: tuple[ParsedApplication, ...]
+    systems: tuple[ParsedSystem, ...]
+    problems: tuple[Problem, ...]
+
+
+def is_manifest_path(path: str, roots: Sequence[str]) -> bool:
+    """Whether ``path`` (relative, with ``/``) is a manifest under one of the roots."""
+    if not path.endswith(MANIFEST_SUFFIXES):
+        return False
+    return any(root in ("", ".") or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def rejected_file(path: str, message: str) -> ParsedFile:
+    """A file refused as a whole (too large, a symbolic link, unreadable)."""
+    return ParsedFile(path, (), (), (Problem(path, 1, 1, message),))
+
+
+def parse_file(path: str, data: bytes, environments: Sequence[str]) -> ParsedFile:
+    """Parse and validate every YAML document of one manifest file."""
+    if len(data) > MAX_FILE_BYTES:
+        return rejected_file(
+            path, f"file is {len(data):,} bytes; manifests may be at most {MAX_FILE_BYTES:,} bytes"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _byte_position(data, error.start)
+        return ParsedFile(
+            path, (), (), (Problem(path, line, column, "file is not valid UTF-8 text"),)
+        )
+    applications: list[ParsedApplication] = []
+    systems: list[ParsedSystem] = []
+    problems: list[Problem] = []
+    documents = 0
+    for root, value in _documents(path, text, problems):
+        documents += 1
+        _validate_document(path, root, value, environments, applications, systems, problems)
+    if documents == 0 and not problems:
+        problems.append(Problem(path, 1, 1, "file holds no manifest (it is empty)"))
+    return ParsedFile(path, tuple(applications), tuple(systems), tuple(problems))
+
+
+class _ManifestLoader(yaml.CSafeLoader):
+    """libyaml's safe loader that also refuses duplicate keys (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        keys = [key.value for key, _ in node.value if isinstance(key, ScalarNode)]
+        if len(set(keys)) != len(keys):
+            seen: set[str] = set()
+            for key, _ in node.value:
+                if isinstance(key, ScalarNode) and key.value in seen and key.value != "<<":
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {_short(key.value)}", key.start_mark
+                    )
+                if isinstance(key, ScalarNode):
+                    seen.add(key.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _documents(path: str, text: str, problems: list[Problem]) -> Iterator[tuple[Node, Any]]:
+    """Each document's node tree and its plain value; a YAML error ends the file there."""
+    loader = _ManifestLoader(text)
+    may_alias = "&" in text  # no anchor, no alias: the expansion check can be skipped
+    try:
+        while loader.check_node():
+            root = loader.get_node()
+            if root is None:
+                continue
+            if may_alias and _expanded_size(root) > MAX_EXPANDED_NODES:
+                problems.append(
+                    _at(
+                        path,
+                        root,
+                        f"document expands to more than {MAX_EXPANDED_NODES:,} YAML nodes"
+                        " through anchors and aliases",
+                    )
+                )
+                return
+            yield root, loader.construct_document(root)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        problems.append(Problem(path, line, column, f"invalid YAML: {message}"))
+    except yaml.YAMLError as error:  # a reader error carries no mark
+        problems.append(Problem(path, 1, 1, f"invalid YAML: {type(error).__name__}"))
+    except RecursionError:
+        problems.append(Problem(path, 1, 1, "invalid YAML: nesting is too deep"))
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: Node) -> int:
+    """How many nodes the document has once every alias is expanded (no recursion, memoised)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if children_done or not children:
+            total = 1 + sum(sizes.get(id(child), 0) for child in children)
+            sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
+
+
+def _validate_document(
+    path: str,
+    root: Node,
+    value: Any,
+    environments: Sequence[str],
+    applications: list[ParsedApplication],
+    systems: list[ParsedSystem],
+    problems: list[Problem],
+) -> None:
+    if not isinstance(value, dict):
+        what = "empty" if value is None else f"a {_yaml_kind(root)}"
+        problems.append(
+            _at(path, root, f"document is {what}; a manifest is a mapping with apiVersion and kind")
+        )
+        return
+    kind_problem = _kind_problem(value)
+    if kind_problem:
+        field, message = kind_problem
+        problems.append(_at(path, locate(root, (field,)), message))
+        return
+    try:
+        if value["kind"] == "Application":
+            application = m.Application.model_validate(value)
+        else:
+            system = m.System.model_validate(value)
+    except ValidationError as error:
+        for detail in error.errors(include_url=False, include_input=False):
+            problems.append(_validation_problem(path, root, detail))
+        return
+    if value["kind"] == "System":
+        systems.append(ParsedSystem(system, path, _position(locate(root, ("metadata", "name")))))
+        return
+    rule_problems = [
+        _at(path, locate(root, field_path), message)
+        for field_path, message in m.check_application(application, environments)
+    ]
+    if rule_problems:
+        problems.extend(rule_problems)
+        return
+    applications.append(
+        ParsedApplication(
+            manifest=application,
+            path=path,
+            name_at=_position(locate(root, ("metadata", "name"))),
+            depends_on_at=tuple(
+                _position(locate(root, ("spec", "dependsOn", index)))
+                for index in range(len(application.spec.depends_on))
+            ),
+            components_at=tuple(
+                _position(locate(root, ("spec", "components", index, "name")))
+                for index in range(len(application.spec.components))
+            ),
+        )
+    )
+
+
+def _kind_problem(value: dict[Any, Any]) -> tuple[str, str] | None:
+    api_version, kind = value.get("apiVersion"), value.get("kind")
+    if api_version is None:
+        return "apiVersion", f"apiVersion is required; this format is {m.API_VERSION}"
+    if api_version != m.API_VERSION:
+        looks_like = f" ({_short(api_version)} {_short(kind)})" if isinstance(kind, str) else ""
+        return "apiVersion", (
+            f"apiVersion must be {m.API_VERSION}; this looks like another kind of object"
+            f"{looks_like}, which does not belong under the manifest roots"
+        )
+    if kind is None:
+        return "kind", "kind is required: Application or System"
+    if kind not in m.KINDS:
+        return "kind", f"unknown kind {_short(kind)}; expected Application or System"
+    return None
+
+
+def _validation_problem(path: str, root: Node, detail: ErrorDetails) -> Problem:
+    loc = tuple(detail["loc"])
+    field = dotted(loc)
+    kind = detail["type"]
+    if kind == "extra_forbidden":
+        node = locate(root, loc, key=True)
+        message = f"{field}: unknown field"
+        if loc[-1] in ("value", "valueFrom", "secretValue", "plaintext") and "secrets" in loc:
+            message += (
+                "; a secret is a reference (secret, key) to AWS Secrets Manager,"
+                " its value never belongs in a manifest"
+            )
+        return _at(path, node, message)
+    node = locate(root, loc)
+    if kind == "missing":
+        return _at(path, node, f"{field} is required")
+    if kind in ("string_type", "int_type", "bool_type", "list_type", "dict_type", "model_type"):
+        expected = {
+            "string_type": "a string",
+            "int_type": "a whole number",
+            "bool_type": "true or false",
+            "list_type": "a list",
+            "dict_type": "a mapping",
+            "model_type": "a mapping",
+        }[kind]
+        hint = ""
+        if kind == "string_type" and isinstance(node, ScalarNode) and not node.style:
+            hint = ' (quote it, for example "1.4" or "on")'
+        return _at(path, node, f"{field}: expected {expected}{hint}")
+    if kind == "string_pattern_mismatch":
+        pattern = str((detail.get("ctx") or {}).get("pattern", ""))
+        return _at(path, node, f"{field}: {_FORMATS.get(pattern, 'has the wrong format')}")
+    if kind == "literal_error":
+        expected_values = (detail.get("ctx") or {}).get("expected", "")
+        return _at(path, node, f"{field}: must be {expected_values}")
+    return _at(path, node, f"{field}: {detail['msg']}")
+
+
+_FORMATS = {
+    m.DNS_LABEL: "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
+    m.TAG: "must be lowercase letters, digits and '-' (a Backstage tag)",
+    m.ENTITY_REF: "must be a group name (team-payments) or an entity ref (group:default/team-a)",
+    m.GITHUB_REPOSITORY: "must be a GitHub repository as owner/name",
+    m.URL: "must be an absolute URL such as https://example.com/path",
+    m.IMAGE: "must be an image repository without tag (the tag is each environment's version)",
+    m.ENV_VAR: "must be an environment variable name (letters, digits, '_')",
+    m.AWS_SECRET_NAME: "must be an AWS Secrets Manager secret name",
+    m.VERSION: "must be a version or image tag such as 1.4.2 (no spaces)",
+    m.CRON: "must be a cron expression with five fields, such as '0 2 * * *'",
+}
+
+
+def dotted(loc: Sequence[str | int]) -> str:
+    """``("spec", "components", 0, "name")`` as ``spec.components[0].name``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "document"
+
+
+def locate(root: Node, loc: Sequence[str | int], key: bool = False) -> Node:
+    """The node at ``loc``, or the nearest existing ancestor (for a missing field: its parent).
+
+    With ``key``, the node of the last mapping key instead of its value (an unknown field).
+    """
+    node, key_node = root, None
+    for part in loc:
+        if isinstance(node, MappingNode):
+            for key_candidate, value in node.value:
+                if isinstance(key_candidate, ScalarNode) and key_candidate.value == str(part):
+                    node, key_node = value, key_candidate
+                    break
+            else:
+                return key_node or node
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node, key_node = node.value[part], None
+        else:
+            return key_node or node
+    return key_node if key and key_node is not None else node
+
+
+def _position(node: Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _at(path: str, node: Node, message: str) -> Problem:
+    line, column = _position(node)
+    return Problem(path, line, column, message)
+
+
+def _yaml_kind(node: Node) -> str:
+    if isinstance(node, SequenceNode):
+        return "list"
+    return "scalar" if isinstance(node, ScalarNode) else "mapping"
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _byte_position(data: bytes, offset: int) -> Position:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(
+        data[line_start:offset].decode("utf-8", "replace")
+    ) + 1

@@ -1,0 +1,197 @@
+"""The FastAPI application: DESIGN section 3."""
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from catalog_service import __version__
+from catalog_service.domain.catalog import check_text
+from catalog_service.domain.parsing import MAX_FILE_BYTES
+from catalog_service.errors import (
+    AuthenticationError,
+    NotReadyError,
+    PayloadTooLargeError,
+    SourceError,
+)
+from catalog_service.http.errors import error_body, install_error_handlers
+from catalog_service.ingest import Ingestor, Snapshot
+from catalog_service.service import build_ingestor, entity_context
+from catalog_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+YAML_MEDIA_TYPE = "application/yaml"
+
+
+def create_app(
+    settings: Settings, ingestor: Ingestor | None = None, *, poll: bool = True
+) -> FastAPI:
+    """The service. With ``poll``, it ingests at start and then every ``source.pollSeconds``."""
+    ingestor = ingestor or build_ingestor(settings)
+    context = entity_context(settings)
+    tokens = [token.get_secret_value().encode() for token in settings.auth.tokens]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_poll(ingestor, settings.source.pollSeconds)) if poll else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="IDP catalog service",
+        version=__version__,
+        description="Application manifests from a GitOps repository, as Backstage entities.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    def snapshot() -> Snapshot:
+        current = ingestor.snapshot
+        if current is None:
+            reason = ingestor.last_error or "the first ingest has not finished yet"
+            raise NotReadyError(f"no catalog yet: {reason}")
+        return current
+
+    def require_token(request: Request) -> None:
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        if not tokens:
+            raise AuthenticationError("write endpoints are disabled: no auth.tokens are configured")
+        if scheme.lower() != "bearer" or not presented:
+            raise AuthenticationError("send Authorization: Bearer <token>")
+        if not any(hmac.compare_digest(presented.encode(), token) for token in tokens):
+            raise AuthenticationError("the bearer token is not one of the configured auth.tokens")
+
+    Current = Annotated[Snapshot, Depends(snapshot)]  # noqa: N806
+
+    @app.get("/api/v1/entities", tags=["catalog"], summary="All entities, as JSON")
+    def entities(request: Request, current: Current) -> Response:
+        return _conditional(request, current.etag, lambda: current.body, "application/json")
+
+    @app.get("/api/v1/entities.yaml", tags=["catalog"], summary="All entities, as YAML")
+    def entities_yaml(request: Request, current: Current) -> Response:
+        return _conditional(request, current.yaml_etag, lambda: current.yaml_body, YAML_MEDIA_TYPE)
+
+    @app.get("/api/v1/problems", tags=["catalog"], summary="The manifests that were rejected")
+    def problems() -> dict[str, Any]:
+        current = ingestor.snapshot
+        held = ingestor.held_back
+        return {
+            "revision": current.revision if current else None,
+            "problems": [problem.to_json() for problem in current.catalog.problems]
+            if current
+            else [],
+            "heldBack": {"revision": held.revision, "reason": held.reason} if held else None,
+            "sourceError": ingestor.last_error,
+        }
+
+    @app.post(
+        "/api/v1/validate",
+        tags=["catalog"],
+        summary="Check manifest YAML (the body) without storing it",
+        openapi_extra={
+            "requestBody": {"content": {YAML_MEDIA_TYPE: {"schema": {"type": "string"}}}}
+        },
+    )
+    async def validate(
+        request: Request,
+        path: Annotated[str, Query(max_length=1024)] = "manifest.yaml",
+    ) -> dict[str, Any]:
+        data = await _read_body(request, MAX_FILE_BYTES)
+        current = ingestor.snapshot
+        known = {app.metadata.name for app in current.catalog.applications} if current else set()
+        found = check_text(path, data, context, known)
+        return {"valid": not found, "problems": [problem.to_json() for problem in found]}
+
+    @app.post(
+        "/api/v1/refresh",
+        tags=["catalog"],
+        summary="Ingest now",
+        dependencies=[Depends(require_token)],
+    )
+    async def refresh(force: bool = False) -> dict[str, Any]:
+        outcome = await asyncio.to_thread(ingestor.refresh, force)
+        return {
+            "status": outcome.status,
+            "revision": outcome.revision,
+            "entities": outcome.entities,
+            "problems": outcome.problems,
+            "changedFiles": outcome.changed_files,
+            "durationSeconds": round(outcome.duration_seconds, 4),
+            "reason": outcome.reason,
+        }
+
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: a first ingest has succeeded")
+    def readyz() -> JSONResponse:
+        current = ingestor.snapshot
+        now = time.time()
+        success = ingestor.last_success_at
+        held = ingestor.held_back
+        body = {
+            "ready": current is not None,
+            "revision": current.revision if current else None,
+            "entities": current.catalog.entity_count if current else 0,
+            "lastSuccessAt": success,
+            "secondsSinceLastSuccess": round(now - success, 3) if success else None,
+            "lastError": ingestor.last_error,
+            "heldBack": {"revision": held.revision, "reason": held.reason} if held else None,
+        }
+        return JSONResponse(body, status_code=200 if current is not None else 503)
+
+    return app
+
+
+async def _poll(ingestor: Ingestor, interval: float) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(ingestor.refresh)
+        except SourceError:
+            pass  # logged by the ingestor; the last good catalog stays
+        except Exception:
+            logger.exception("unexpected error while ingesting")
+        await asyncio.sleep(interval)
+
+
+def _conditional(request: Request, etag: str, body: Any, media_type: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body(), media_type=media_type, headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"the body is over {limit:,} bytes, the limit for a manifest")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(
+                f"the body is over {limit:,} bytes, the limit for a manifest"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+__all__ = ["create_app", "error_body"]

@@ -1,0 +1,80 @@
+"""Every error answered over HTTP is ``{"error": {"code": ..., "message": ...}}``.
+
+This is the one place that maps the exception tree (``catalog_service.errors``) to status codes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from catalog_service.errors import (
+    AuthenticationError,
+    CatalogError,
+    ConfigurationError,
+    InvalidRequestError,
+    NotReadyError,
+    PayloadTooLargeError,
+    RequestError,
+    SourceError,
+)
+
+logger = logging.getLogger(__name__)
+
+# Most specific first; the first class an error is an instance of decides.
+STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
+    (AuthenticationError, 401),
+    (PayloadTooLargeError, 413),
+    (InvalidRequestError, 400),
+    (RequestError, 400),
+    (NotReadyError, 503),
+    (SourceError, 502),
+    (ConfigurationError, 500),
+    (CatalogError, 500),
+)
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def status_for(error: CatalogError) -> int:
+    return next(status for kind, status in STATUS_CODES if isinstance(error, kind))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CatalogError)
+    async def catalog_error(request: Request, error: CatalogError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
+        return JSONResponse(
+            error_body(error.code, error.message), status_code=status_for(error), headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        details = "; ".join(
+            f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}"
+            for detail in error.errors()
+        )
+        return JSONResponse(error_body("invalid_request", details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return JSONResponse(
+            error_body(code, str(error.detail)),
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("internal_error", "unexpected error; the service log has the details"),
+            status_code=500,
+        )

@@ -1,0 +1,253 @@
+"""Ingesting: fetch the source, recompile what changed, assemble, and swap in a new snapshot.
+
+A snapshot changes only when an ingest completes. A failing source keeps the last good snapshot; an
+ingest that looks like an accident (everything gone, or most of it) is held back until forced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import yaml
+
+from catalog_service.domain.catalog import Catalog, CompiledFile, assemble, compile_file, rejected
+from catalog_service.domain.entities import EntityContext
+from catalog_service.domain.parsing import MAX_FILE_BYTES
+from catalog_service.errors import SourceError
+from catalog_service.settings import IngestSettings
+from catalog_service.sources.git import GitSource, TreeEntry
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Snapshot:
+    """One applied catalog with its serialized forms. Immutable once built, but the YAML form
+    is rendered on first use (most clients read the JSON)."""
+
+    revision: str
+    catalog: Catalog
+    created_at: float
+    body: bytes
+    etag: str
+    _yaml_cache: dict[bytes, bytes]
+    _yaml: bytes | None = None
+    _yaml_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, revision: str, catalog: Catalog, yaml_cache: dict[bytes, bytes]) -> Snapshot:
+        body = b"".join(
+            (
+                b'{"items":[',
+                b",".join(catalog.documents),
+                b'],"revision":',
+                json.dumps(revision).encode(),
+                b"}",
+            )
+        )
+        tag = hashlib.blake2b(f"{catalog.digest}:{revision}".encode(), digest_size=16).hexdigest()
+        return cls(revision, catalog, time.time(), body, f'"{tag}"', yaml_cache)
+
+    @property
+    def yaml_etag(self) -> str:
+        return self.etag[:-1] + '-yaml"'
+
+    @property
+    def yaml_body(self) -> bytes:
+        """All entities as multi-document YAML, each document rendered once per content."""
+        with self._yaml_lock:
+            if self._yaml is None:
+                rendered = [self._render(document) for document in self.catalog.documents]
+                self._yaml = b"".join(rendered)
+            return self._yaml
+
+    def _render(self, document: bytes) -> bytes:
+        text = self._yaml_cache.get(document)
+        if text is None:
+            entity = json.loads(document)
+            text = (
+                b"---\n"
+                + yaml.dump(
+                    entity, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=1000
+                ).encode()
+            )
+            self._yaml_cache[document] = text
+        return text
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    revision: str
+    reason: str
+    since: float
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    status: Literal["applied", "unchanged", "held-back"]
+    revision: str
+    entities: int
+    problems: int
+    changed_files: int
+    duration_seconds: float
+    reason: str | None = None
+
+
+class Ingestor:
+    """Owns the snapshot. ``refresh`` is safe to call from several threads: they take turns."""
+
+    def __init__(self, source: GitSource, context: EntityContext, guard: IngestSettings) -> None:
+        self._source = source
+        self._context = context
+        self._guard = guard
+        self._lock = threading.Lock()
+        self._files: dict[str, tuple[str, CompiledFile]] = {}
+        self._processed: tuple[str, Catalog] | None = None
+        self._yaml_cache: dict[bytes, bytes] = {}
+        self.snapshot: Snapshot | None = None
+        self.held_back: HeldBack | None = None
+        self.last_error: str | None = None
+        self.last_success_at: float | None = None
+        self.last_attempt_at: float | None = None
+
+    def refresh(self, force: bool = False) -> IngestOutcome:
+        """Fetch and ingest; ``force`` applies an ingest that would be held back.
+
+        Raises :class:`SourceError` when the source fails; the current snapshot stays.
+        """
+        with self._lock:
+            started = time.perf_counter()
+            self.last_attempt_at = time.time()
+            try:
+                revision = self._source.fetch()
+                changed = self._process(revision)
+            except SourceError as error:
+                self.last_error = error.message
+                logger.error("ingest failed, still serving the last good catalog: %s", error)
+                raise
+            assert self._processed is not None
+            catalog = self._processed[1]
+            self.last_error = None
+            self.last_success_at = time.time()
+            current = self.snapshot
+            if current is not None and current.revision == revision and changed == 0:
+                status: Literal["applied", "unchanged", "held-back"] = "unchanged"
+            else:
+                reason = None if force else self._hold_back_reason(catalog)
+                if reason is not None and not (
+                    self.held_back is not None and self.held_back.revision == revision
+                ):
+                    logger.warning("ingest of %s held back: %s", revision[:12], reason)
+                    self.held_back = HeldBack(revision, reason, time.time())
+                if reason is not None:
+                    status = "held-back"
+                else:
+                    self._apply(revision, catalog)
+                    status = "applied"
+            duration = time.perf_counter() - started
+            return IngestOutcome(
+                status=status,
+                revision=revision,
+                entities=catalog.entity_count,
+                problems=len(catalog.problems),
+                changed_files=changed,
+                duration_seconds=duration,
+                reason=self.held_back.reason if status == "held-back" and self.held_back else None,
+            )
+
+    def _process(self, revision: str) -> int:
+        """Recompile the files that changed since the last processed revision; count them."""
+        previous = self._processed[0] if self._processed else None
+        if previous == revision:
+            return 0
+        changes = None
+        if previous is not None:
+            try:
+                changes = self._source.changes(previous, revision)
+            except SourceError as error:  # e.g. the mirror was cloned anew: compare trees instead
+                logger.warning(
+                    "cannot diff %s..%s, listing the tree: %s", previous, revision, error
+                )
+        if changes is None:
+            entries = self._source.list_manifests(revision)
+            present = {entry.path for entry in entries}
+            files = {
+                entry.path: self._files[entry.path]
+                for entry in entries
+                if self._files.get(entry.path, ("",))[0] == entry.sha
+            }
+            to_read = [entry for entry in entries if entry.path not in files]
+            deleted = len(self._files.keys() - present)
+        else:
+            files = dict(self._files)
+            to_read = [change.entry for change in changes if change.entry is not None]
+            deleted = 0
+            for change in changes:
+                if change.entry is None:
+                    deleted += files.pop(change.path, None) is not None
+        for entry, compiled in self._compile(to_read):
+            files[entry.path] = (entry.sha, compiled)
+        catalog = assemble((files[path][1] for path in sorted(files)), self._context)
+        self._files = files
+        self._processed = (revision, catalog)
+        return len(to_read) + deleted
+
+    def _compile(self, entries: list[TreeEntry]) -> Iterable[tuple[TreeEntry, CompiledFile]]:
+        regular = []
+        for entry in entries:
+            if entry.is_symlink:
+                yield (
+                    entry,
+                    rejected(entry.path, "is a symbolic link; manifests must be regular files"),
+                )
+            else:
+                regular.append(entry)
+        blobs = self._source.read_blobs((entry.sha for entry in regular), MAX_FILE_BYTES)
+        for entry, (_, data) in zip(regular, blobs, strict=True):
+            if data is None:
+                yield (
+                    entry,
+                    rejected(
+                        entry.path, f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit"
+                    ),
+                )
+            else:
+                yield entry, compile_file(entry.path, data, self._context)
+
+    def _hold_back_reason(self, catalog: Catalog) -> str | None:
+        current = self.snapshot
+        if current is None:
+            return None
+        before = current.catalog
+        if self._guard.holdBackEmpty and catalog.manifest_files == 0 and before.manifest_files:
+            return (
+                f"no manifest files found where the last ingest had {before.manifest_files};"
+                " check the branch and roots, or POST /api/v1/refresh?force=true to apply"
+            )
+        removed = len(before.refs - catalog.refs)
+        if before.entity_count and removed / before.entity_count > self._guard.maxRemovedFraction:
+            return (
+                f"would remove {removed} of {before.entity_count} entities, more than"
+                f" {self._guard.maxRemovedFraction:.0%}; POST /api/v1/refresh?force=true to apply"
+            )
+        return None
+
+    def _apply(self, revision: str, catalog: Catalog) -> None:
+        # Keep rendered YAML only for documents still served, so the cache cannot grow forever.
+        live = set(catalog.documents)
+        self._yaml_cache = {doc: text for doc, text in self._yaml_cache.items() if doc in live}
+        self.snapshot = Snapshot.build(revision, catalog, self._yaml_cache)
+        self.held_back = None
+        logger.info(
+            "catalog at %s: %d entities, %d problems",
+            revision[:12],
+            catalog.entity_count,
+            len(catalog.problems),
+        )

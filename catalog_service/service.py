@@ -1,0 +1,59 @@
+"""Wiring: the parts the settings describe, built once at start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from catalog_service.domain.entities import EntityContext, LinkTemplate
+from catalog_service.ingest import Ingestor
+from catalog_service.settings import Settings
+from catalog_service.sources.git import GitSource
+
+_SCP_LIKE = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>.+)$")
+_SSH_URL = re.compile(r"^(?:ssh|git)://(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?/(?P<path>.+)$")
+
+
+def build_ingestor(settings: Settings) -> Ingestor:
+    token = settings.github.token.get_secret_value() if settings.github.token else None
+    source = GitSource(
+        url=settings.source.url,
+        branch=settings.source.branch,
+        roots=settings.source.roots,
+        mirror_dir=settings.mirror_dir(),
+        token=token,
+    )
+    return Ingestor(source, entity_context(settings), settings.ingest)
+
+
+def entity_context(settings: Settings) -> EntityContext:
+    return EntityContext(
+        environments=tuple(settings.environments),
+        links=tuple(LinkTemplate(link.title, link.url) for link in settings.links),
+        location_prefix=location_prefix(settings),
+        github_web_url=settings.github.web_url,
+    )
+
+
+def location_prefix(settings: Settings) -> str:
+    """Where a manifest can be seen: its blob on GitHub at the branch, or its file locally."""
+    source = settings.source
+    web = source.webUrl or _web_url(source.url)
+    if web is not None:
+        return f"url:{web.rstrip('/')}/blob/{source.branch}/"
+    return f"file:{Path(source.url).expanduser().resolve()}/"
+
+
+def _web_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host  # never the credentials
+        path = parts.path.rstrip("/").removesuffix(".git")
+        return f"{parts.scheme}://{netloc}{path}"
+    match = _SCP_LIKE.match(url) or _SSH_URL.match(url)
+    if match is None:
+        return None
+    path = match["path"].rstrip("/").removesuffix(".git")
+    return f"https://{match['host']}/{path}"

@@ -1,0 +1,183 @@
+"""All settings in one typed object: a YAML file, then ``CATALOG_*`` environment variables on top.
+
+Keys are spelled as in the configuration file (camelCase); an environment variable names the same
+key in capitals, ``__`` between nested keys: ``CATALOG_SOURCE__POLLSECONDS=30``. Lists and mappings
+go in as JSON: ``CATALOG_AUTH__TOKENS='["t1","t2"]'``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from catalog_service.domain.entities import PLACEHOLDERS
+from catalog_service.domain.manifests import DNS_LABEL
+from catalog_service.errors import ConfigurationError
+
+CONFIG_ENV = "CATALOG_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSettings(_Section):
+    url: str = Field(min_length=1, description="Any git URL, or the path of a local git repository")
+    branch: str = Field("main", min_length=1)
+    roots: list[str] = Field(default_factory=lambda: ["apps"], min_length=1)
+    pollSeconds: float = Field(60, gt=0)
+    cacheDir: Path | None = Field(None, description="Where the local mirror lives")
+    webUrl: str | None = Field(None, description="The repository's web page, for entity locations")
+
+    @field_validator("roots")
+    @classmethod
+    def _relative_roots(cls, roots: list[str]) -> list[str]:
+        for root in roots:
+            if root.startswith("/") or ".." in root.split("/"):
+                raise ValueError("roots are folders inside the repository, such as apps")
+        return [root.strip("/") for root in roots]
+
+
+class LinkTemplateSettings(_Section):
+    title: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+
+    @field_validator("title", "url")
+    @classmethod
+    def _known_placeholders(cls, template: str) -> str:
+        for placeholder in re.findall(r"\{[^{}]*\}", template):
+            if placeholder not in PLACEHOLDERS:
+                raise ValueError(
+                    f"unknown placeholder {placeholder}; use {', '.join(PLACEHOLDERS)}"
+                )
+        return template
+
+
+class GitHubSettings(_Section):
+    token: SecretStr | None = None
+    webhookSecret: SecretStr | None = None
+    apiUrl: str = "https://api.github.com"
+
+    @property
+    def web_url(self) -> str:
+        """github.com for the public API, the host itself for GitHub Enterprise (``/api/v3``)."""
+        api = self.apiUrl.rstrip("/")
+        if api == "https://api.github.com":
+            return "https://github.com"
+        return api.removesuffix("/api/v3")
+
+
+class AuthSettings(_Section):
+    tokens: list[SecretStr] = Field(default_factory=list)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///catalog.db"
+
+
+class IngestSettings(_Section):
+    """When an ingest looks like an accident, it is held back instead of applied."""
+
+    holdBackEmpty: bool = Field(
+        True, description="Hold back an ingest that finds no manifests where the last had some"
+    )
+    maxRemovedFraction: float = Field(
+        0.5, ge=0, le=1, description="Hold back an ingest that removes more of the entities"
+    )
+
+
+EnvironmentName = Annotated[str, Field(pattern=DNS_LABEL, max_length=40)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CATALOG_",
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        extra="forbid",
+        frozen=True,
+    )
+
+    source: SourceSettings
+    environments: list[EnvironmentName] = Field(
+        default_factory=lambda: ["dev", "staging", "prod"], min_length=1
+    )
+    platformTeam: list[str] = Field(default_factory=list)
+    links: list[LinkTemplateSettings] = Field(default_factory=list)
+    github: GitHubSettings = GitHubSettings()
+    auth: AuthSettings = AuthSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    ingest: IngestSettings = IngestSettings()
+
+    @field_validator("environments")
+    @classmethod
+    def _unique_environments(cls, environments: list[str]) -> list[str]:
+        if len(set(environments)) != len(environments):
+            raise ValueError("environment names must be unique")
+        return environments
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file arrives as init arguments; the environment overrides it.
+        return env_settings, init_settings
+
+    def mirror_dir(self) -> Path:
+        """The local mirror of the source: one per URL and branch."""
+        if self.source.cacheDir is not None:
+            return self.source.cacheDir
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        key = hashlib.sha256(f"{self.source.url}#{self.source.branch}".encode()).hexdigest()[:16]
+        return base / "catalog-service" / "mirrors" / key
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the configuration file (``--config`` or ``CATALOG_CONFIG``) and the environment.
+
+    Raises :class:`ConfigurationError` naming every wrong setting, never echoing its value.
+    """
+    path = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_config_file(path)
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as error:
+        where = f" in {path} or the CATALOG_* environment" if path else " in CATALOG_* variables"
+        lines = [
+            f"  {'.'.join(str(part) for part in detail['loc']) or '(top level)'}: {detail['msg']}"
+            for detail in error.errors(include_url=False, include_input=False)
+        ]
+        raise ConfigurationError(f"invalid configuration{where}:\n" + "\n".join(lines)) from None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"cannot read configuration file {path}: {error}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        at = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigurationError(f"{at}: invalid YAML: {error.problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path}: the configuration must be a YAML mapping")
+    return data

@@ -1,0 +1,1 @@
+"""Adapters that bring manifest files in from outside."""
