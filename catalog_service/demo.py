@@ -10,7 +10,7 @@ import git
 
 from catalog_service.settings import Settings, load_settings
 
-DEMO_TOKEN = "demo-token"  # noqa: S105 - a documented token for the local demo only
+DEMO_TOKEN = "demo-token"
 
 
 def examples_dir() -> Path:

@@ -6,12 +6,14 @@ ingest that looks like an accident (everything gone, or most of it) is held back
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,31 +31,26 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Snapshot:
-    """One applied catalog with its serialized forms. Immutable once built, but the YAML form
-    is rendered on first use (most clients read the JSON)."""
+    """One applied catalog. Its serialized forms are built on first use, once: building them
+    is not on the refresh path, and most clients only ever ask for one of them."""
 
     revision: str
     catalog: Catalog
     created_at: float
-    body: bytes
     etag: str
     _yaml_cache: dict[bytes, bytes]
-    _yaml: bytes | None = None
-    _yaml_lock: threading.Lock = field(default_factory=threading.Lock)
+    _forms: dict[str, bytes] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, revision: str, catalog: Catalog, yaml_cache: dict[bytes, bytes]) -> Snapshot:
-        body = b"".join(
-            (
-                b'{"items":[',
-                b",".join(catalog.documents),
-                b'],"revision":',
-                json.dumps(revision).encode(),
-                b"}",
-            )
-        )
         tag = hashlib.blake2b(f"{catalog.digest}:{revision}".encode(), digest_size=16).hexdigest()
-        return cls(revision, catalog, time.time(), body, f'"{tag}"', yaml_cache)
+        return cls(revision, catalog, time.time(), f'"{tag}"', yaml_cache)
+
+    @property
+    def body(self) -> bytes:
+        """``{"items": [...], "revision": "..."}``, joined from the documents encoded at compile."""
+        return self._form("json", self._render_json)
 
     @property
     def yaml_etag(self) -> str:
@@ -62,22 +59,26 @@ class Snapshot:
     @property
     def yaml_body(self) -> bytes:
         """All entities as multi-document YAML, each document rendered once per content."""
-        with self._yaml_lock:
-            if self._yaml is None:
-                rendered = [self._render(document) for document in self.catalog.documents]
-                self._yaml = b"".join(rendered)
-            return self._yaml
+        return self._form("yaml", lambda: b"".join(map(self._render_yaml, self.catalog.documents)))
 
-    def _render(self, document: bytes) -> bytes:
+    def _form(self, name: str, render: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            if name not in self._forms:
+                self._forms[name] = render()
+            return self._forms[name]
+
+    def _render_json(self) -> bytes:
+        revision = json.dumps(self.revision).encode()
+        documents = b",".join(self.catalog.documents)
+        return b'{"items":[' + documents + b'],"revision":' + revision + b"}"
+
+    def _render_yaml(self, document: bytes) -> bytes:
         text = self._yaml_cache.get(document)
         if text is None:
             entity = json.loads(document)
-            text = (
-                b"---\n"
-                + yaml.dump(
-                    entity, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=1000
-                ).encode()
-            )
+            text = b"---\n" + yaml.dump(
+                entity, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=1000
+            ).encode()
             self._yaml_cache[document] = text
         return text
 
@@ -109,6 +110,7 @@ class Ingestor:
         self._guard = guard
         self._lock = threading.Lock()
         self._files: dict[str, tuple[str, CompiledFile]] = {}
+        self._order: list[str] = []  # the paths of _files, sorted: the smaller path wins
         self._processed: tuple[str, Catalog] | None = None
         self._yaml_cache: dict[bytes, bytes] = {}
         self.snapshot: Snapshot | None = None
@@ -192,9 +194,12 @@ class Ingestor:
             for change in changes:
                 if change.entry is None:
                     deleted += files.pop(change.path, None) is not None
-        for entry, compiled in self._compile(to_read):
-            files[entry.path] = (entry.sha, compiled)
-        catalog = assemble((files[path][1] for path in sorted(files)), self._context)
+        with _gc_paused():
+            for entry, compiled in self._compile(to_read):
+                files[entry.path] = (entry.sha, compiled)
+            if files.keys() != self._files.keys():
+                self._order = sorted(files)
+            catalog = assemble((files[path][1] for path in self._order), self._context)
         self._files = files
         self._processed = (revision, catalog)
         return len(to_read) + deleted
@@ -251,3 +256,16 @@ class Ingestor:
             catalog.entity_count,
             len(catalog.problems),
         )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Compiling allocates many objects that all live on; the cycle collector, run again and
+    again over the growing heap meanwhile, would cost more than the compiling itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -7,10 +7,12 @@ content and recompile just the files that changed; assembling is a cheap pass ov
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from itertools import chain
 from dataclasses import dataclass
 
 from catalog_service.domain import manifests as m
@@ -32,10 +34,18 @@ def encode_entity(entity: Entity) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class CompiledApplication:
+    """An application ready to assemble: what the cross-file rules read is precomputed, since
+    assembling runs over every application on every refresh."""
+
     parsed: ParsedApplication
+    name: str
+    system: str
+    owner: str
+    depends_on: tuple[str, ...]
     # The Component then its Resources, encoded once here rather than on every request.
     documents: tuple[bytes, ...]
     resource_names: tuple[str, ...]
+    refs: tuple[str, ...]  # of the documents, for the held-back check
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +61,7 @@ class CompiledFile:
     systems: tuple[CompiledSystem, ...]
     problems: tuple[Problem, ...]
     digest: bytes  # of the documents, so a catalog's ETag needs no pass over all its bytes
+    rejected_names: tuple[str, ...] = ()
 
     @property
     def manifest_count(self) -> int:
@@ -66,9 +77,22 @@ def compile_file(path: str, data: bytes, context: EntityContext) -> CompiledFile
             encode_entity(entity)
             for entity in application_entities(app.manifest, app.path, context)
         )
-        components = app.manifest.spec.components
-        names = tuple(m.resource_name(app.manifest.metadata.name, c.name) for c in components)
-        compiled_apps.append(CompiledApplication(app, documents, names))
+        name = app.manifest.metadata.name
+        resources = tuple(m.resource_name(name, c.name) for c in app.manifest.spec.components)
+        refs = (f"component:default/{name}", *(f"resource:default/{r}" for r in resources))
+        depends_on = tuple(app.manifest.spec.depends_on)
+        compiled_apps.append(
+            CompiledApplication(
+                app,
+                name,
+                app.manifest.metadata.system,
+                app.manifest.metadata.owner,
+                depends_on,
+                documents,
+                resources,
+                refs,
+            )
+        )
     compiled_systems = [
         CompiledSystem(
             system, encode_entity(declared_system_entity(system.manifest, system.path, context))
@@ -79,7 +103,12 @@ def compile_file(path: str, data: bytes, context: EntityContext) -> CompiledFile
     parts += [system.document for system in compiled_systems]
     parts += [str(problem).encode() for problem in parsed.problems]
     return CompiledFile(
-        path, tuple(compiled_apps), tuple(compiled_systems), parsed.problems, _digest(path, parts)
+        path,
+        tuple(compiled_apps),
+        tuple(compiled_systems),
+        parsed.problems,
+        _digest(path, parts),
+        parsed.rejected_names,
     )
 
 
@@ -96,7 +125,7 @@ class Catalog:
     documents: tuple[bytes, ...]
     refs: frozenset[str]
     problems: tuple[Problem, ...]
-    applications: tuple[m.Application, ...]
+    applications: tuple[CompiledApplication, ...]
     manifest_files: int
     digest: str
 
@@ -110,51 +139,42 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
     files = list(files)
     problems: list[Problem] = [problem for file in files for problem in file.problems]
     winners: dict[str, CompiledApplication] = {}
-    candidates: list[CompiledApplication] = []
     for file in files:
         for app in file.applications:
-            name = app.parsed.manifest.metadata.name
-            first = winners.get(name)
-            if first is None:
-                winners[name] = app
-                candidates.append(app)
-            else:
+            first = winners.setdefault(app.name, app)
+            if first is not app:
                 problems.append(
                     _problem(
                         app.parsed.path,
                         app.parsed.name_at,
-                        f"metadata.name: an application named {name!r} is already declared in"
+                        f"metadata.name: an application named {app.name!r} is already declared in"
                         f" {first.parsed.path}; names are unique in the catalog",
                     )
                 )
 
+    # A dependency must be declared, not valid: one broken manifest must not take every
+    # application that depends on it out of the catalog along with it (Backstage shows the
+    # relation to a missing entity; its own problem is reported where it is).
+    declared_names = set(winners)
+    declared_names.update(name for file in files for name in file.rejected_names)
+    all_resources = [name for app in winners.values() for name in app.resource_names]
+    resources_clash = len(set(all_resources)) != len(all_resources)
     accepted: list[CompiledApplication] = []
     resource_owner: dict[str, str] = {}
-    for app in candidates:
-        manifest = app.parsed.manifest
-        app_problems = [
-            _missing_dependency(app.parsed.path, position, index, name)
-            for index, (name, position) in enumerate(
-                zip(manifest.spec.depends_on, app.parsed.depends_on_at, strict=True)
-            )
-            if name not in winners
-        ]
-        for index, resource in enumerate(app.resource_names):
-            holder = resource_owner.get(resource)
-            if holder is not None:
-                app_problems.append(
-                    _problem(
-                        app.parsed.path,
-                        app.parsed.components_at[index],
-                        f"spec.components[{index}].name: the resource name {resource!r} is"
-                        f" already taken by application {holder!r}",
-                    )
-                )
+    for app in winners.values():
+        # The fast paths (C-level set checks) keep this loop cheap for the usual, valid catalog.
+        app_problems = []
+        if not declared_names.issuperset(app.depends_on):
+            app_problems = [
+                _missing_dependency(app.parsed.path, app.parsed.depends_on_at[index], index, name)
+                for index, name in enumerate(app.depends_on)
+                if name not in declared_names
+            ]
+        if resources_clash:
+            app_problems += _resource_clashes(app, resource_owner)
         if app_problems:
             problems.extend(app_problems)
             continue
-        for resource in app.resource_names:
-            resource_owner[resource] = manifest.metadata.name
         accepted.append(app)
 
     declared: dict[str, CompiledSystem] = {}
@@ -173,36 +193,63 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
             else:
                 declared[name] = system
 
-    by_system: dict[str, list[tuple[m.Application, str]]] = defaultdict(list)
+    by_system: dict[str, list[CompiledApplication]] = defaultdict(list)
     for app in accepted:
-        manifest = app.parsed.manifest
-        by_system[manifest.metadata.system].append((manifest, app.parsed.path))
+        by_system[app.system].append(app)
 
     documents: list[bytes] = []
-    refs: set[str] = set()
-    for name in sorted(set(declared) | set(by_system)):
-        refs.add(f"system:default/{name}")
+    system_refs = []
+    for name in sorted(declared.keys() | by_system.keys()):
+        system_refs.append(f"system:default/{name}")
         if name in declared:
             documents.append(declared[name].document)
         else:
-            documents.append(encode_entity(implied_system_entity(name, by_system[name], context)))
-    for app in accepted:
-        documents.extend(app.documents)
-        refs.add(f"component:default/{app.parsed.manifest.metadata.name}")
-        refs.update(f"resource:default/{name}" for name in app.resource_names)
+            members = by_system[name]
+            owners = tuple(app.owner for app in members)
+            documents.append(_implied_system(name, owners, members[0].parsed.path, context))
+    documents.extend(chain.from_iterable(app.documents for app in accepted))
+    refs = frozenset(chain(system_refs, chain.from_iterable(app.refs for app in accepted)))
     # The output is a function of the files and the context: hashing their digests is enough.
     digest = hashlib.blake2b(repr(context).encode(), digest_size=16)
-    for file in files:
-        digest.update(file.digest)
+    digest.update(b"".join(file.digest for file in files))
     problems.sort()
     return Catalog(
         documents=tuple(documents),
-        refs=frozenset(refs),
+        refs=refs,
         problems=tuple(problems),
-        applications=tuple(app.parsed.manifest for app in accepted),
+        applications=tuple(accepted),
         manifest_files=len(files),
         digest=digest.hexdigest(),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _implied_system(
+    name: str, owners: tuple[str, ...], first_path: str, context: EntityContext
+) -> bytes:
+    # Cached: assembling runs on every refresh, and a refresh rarely changes a system's members.
+    return encode_entity(implied_system_entity(name, owners, first_path, context))
+
+
+def _resource_clashes(
+    app: CompiledApplication, resource_owner: dict[str, str]
+) -> list[Problem]:
+    """Resource names an earlier application took; records this one's when there are none."""
+    clashes = []
+    for index, resource in enumerate(app.resource_names):
+        holder = resource_owner.get(resource)
+        if holder is not None:
+            clashes.append(
+                _problem(
+                    app.parsed.path,
+                    app.parsed.components_at[index],
+                    f"spec.components[{index}].name: the resource name {resource!r} is"
+                    f" already taken by application {holder!r}",
+                )
+            )
+    if not clashes:
+        resource_owner.update(dict.fromkeys(app.resource_names, app.name))
+    return clashes
 
 
 def _digest(path: str, parts: Iterable[bytes]) -> bytes:

@@ -5,6 +5,7 @@ Component per application, Resource per component inside it, System per declared
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -124,11 +125,11 @@ def declared_system_entity(system: m.System, path: str, context: EntityContext) 
 
 
 def implied_system_entity(
-    name: str, applications: Sequence[tuple[m.Application, str]], context: EntityContext
+    name: str, owners: Iterable[str], first_path: str, context: EntityContext
 ) -> Entity:
-    """A System nobody declared, implied by its applications (given in path order)."""
-    owner = implied_owner(app.metadata.owner for app, _ in applications)
-    first_path = applications[0][1]
+    """A System nobody declared, implied by its applications: their owners, and the path of the
+    first one's manifest (in path order), where the System is said to be managed."""
+    owner = implied_owner(owners)
     annotations = _location_annotations(context.location(first_path))
     annotations["idp/implied"] = "true"
     return _entity(
@@ -149,6 +150,7 @@ def implied_owner(owners: Iterable[str]) -> str:
     return compact_owner_ref(best)
 
 
+@functools.cache  # a few dozen owners, looked up for every application on every assemble
 def full_owner_ref(owner: str) -> str:
     """``team-a`` → ``group:default/team-a``: an owner without kind is a group in Backstage."""
     kind, has_kind, rest = owner.partition(":")

@@ -193,8 +193,8 @@ def check_application(
             yield (
                 ("spec", "components", index, "name"),
                 (
-                    f"the resource name {resource!r} would be longer than {MAX_NAME_LENGTH} characters;"
-                    " shorten the application or component name"
+                    f"the resource name {resource!r} would be longer than {MAX_NAME_LENGTH}"
+                    " characters; shorten the application or component name"
                 ),
             )
 

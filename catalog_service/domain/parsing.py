@@ -6,7 +6,7 @@ every node, so an error found later by the model can be traced back to the node 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,8 @@ class ParsedFile:
     applications: tuple[ParsedApplication, ...]
     systems: tuple[ParsedSystem, ...]
     problems: tuple[Problem, ...]
+    # Applications this file declares but that were rejected: others may still depend on them.
+    rejected_names: tuple[str, ...] = ()
 
 
 def is_manifest_path(path: str, roots: Sequence[str]) -> bool:
@@ -82,35 +84,81 @@ def parse_file(path: str, data: bytes, environments: Sequence[str]) -> ParsedFil
     applications: list[ParsedApplication] = []
     systems: list[ParsedSystem] = []
     problems: list[Problem] = []
+    rejected_names: list[str] = []
     documents = 0
     for root, value in _documents(path, text, problems):
         documents += 1
+        accepted = len(applications)
         _validate_document(path, root, value, environments, applications, systems, problems)
+        if len(applications) == accepted and _application_name(value):
+            rejected_names.append(_application_name(value))
     if documents == 0 and not problems:
         problems.append(Problem(path, 1, 1, "file holds no manifest (it is empty)"))
-    return ParsedFile(path, tuple(applications), tuple(systems), tuple(problems))
+    return ParsedFile(
+        path, tuple(applications), tuple(systems), tuple(problems), tuple(rejected_names)
+    )
 
 
-class _ManifestLoader(yaml.CSafeLoader):
-    """libyaml's safe loader that also refuses duplicate keys (PyYAML keeps the last silently)."""
+def _application_name(value: Any) -> str:
+    """The name a rejected Application document declares, if it says one."""
+    if isinstance(value, dict) and value.get("kind") == "Application":
+        metadata = value.get("metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
+            return str(metadata["name"])
+    return ""
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        keys = [key.value for key, _ in node.value if isinstance(key, ScalarNode)]
-        if len(set(keys)) != len(keys):
-            seen: set[str] = set()
-            for key, _ in node.value:
-                if isinstance(key, ScalarNode) and key.value in seen and key.value != "<<":
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {_short(key.value)}", key.start_mark
-                    )
-                if isinstance(key, ScalarNode):
-                    seen.add(key.value)
-        return super().construct_mapping(node, deep=deep)
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _DocumentError(yaml.MarkedYAMLError):
+    """A document that parsed but cannot be a manifest (duplicate or non-string keys)."""
+
+
+def _to_python(node: Node, loader: yaml.CSafeLoader) -> Any:
+    """The plain value of a node tree, stricter than PyYAML's constructor and faster.
+
+    Duplicate keys are refused (PyYAML keeps the last silently); keys must be strings: `on:`, `1:`
+    and `~:` are not, and said here the problem points at the key. Plain strings, most of a
+    manifest, skip the constructor's bookkeeping; other scalars go through it.
+    """
+    if node.__class__ is ScalarNode:
+        return node.value if node.tag == _STR_TAG else loader.construct_object(node)
+    if node.__class__ is SequenceNode:
+        return [_to_python(child, loader) for child in node.value]
+    if node.__class__ is not MappingNode:
+        return loader.construct_object(node)
+    mapping: dict[str, Any] = {}
+    merged: list[dict[str, Any]] = []
+    for key, value in node.value:
+        if key.__class__ is not ScalarNode or key.tag not in (_STR_TAG, _MERGE_TAG):
+            shown = f" {_short(key.value)}" if key.__class__ is ScalarNode else ""
+            raise _DocumentError(None, None, f"key{shown} is not a string; quote it", key.start_mark)
+        if key.tag == _MERGE_TAG:  # `<<: *defaults`: explicit keys win over merged ones
+            merged.extend(_merge_sources(value, loader))
+            continue
+        if key.value in mapping:
+            raise _DocumentError(None, None, f"duplicate key {_short(key.value)}", key.start_mark)
+        mapping[key.value] = _to_python(value, loader)
+    for source in merged:
+        for merged_key, merged_value in source.items():
+            mapping.setdefault(merged_key, merged_value)
+    return mapping
+
+
+def _merge_sources(node: Node, loader: yaml.CSafeLoader) -> list[dict[str, Any]]:
+    sources = node.value if isinstance(node, SequenceNode) else [node]
+    if not all(isinstance(source, MappingNode) for source in sources):
+        raise _DocumentError(
+            None, None, "a merge key (<<) takes a mapping or a list of mappings", node.start_mark
+        )
+    return [_to_python(source, loader) for source in sources]
 
 
 def _documents(path: str, text: str, problems: list[Problem]) -> Iterator[tuple[Node, Any]]:
     """Each document's node tree and its plain value; a YAML error ends the file there."""
-    loader = _ManifestLoader(text)
+    loader = yaml.CSafeLoader(text)
     may_alias = "&" in text  # no anchor, no alias: the expansion check can be skipped
     try:
         while loader.check_node():
@@ -127,12 +175,15 @@ def _documents(path: str, text: str, problems: list[Problem]) -> Iterator[tuple[
                     )
                 )
                 return
-            yield root, loader.construct_document(root)
+            try:
+                value = _to_python(root, loader)
+            except (_DocumentError, yaml.constructor.ConstructorError) as error:
+                # The node tree is whole, so the parser can go on: the next documents still count.
+                problems.append(_yaml_problem(path, error))
+                continue
+            yield root, value
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        problems.append(Problem(path, line, column, f"invalid YAML: {message}"))
+        problems.append(_yaml_problem(path, error))
     except yaml.YAMLError as error:  # a reader error carries no mark
         problems.append(Problem(path, 1, 1, f"invalid YAML: {type(error).__name__}"))
     except RecursionError:
@@ -141,9 +192,21 @@ def _documents(path: str, text: str, problems: list[Problem]) -> Iterator[tuple[
         loader.dispose()
 
 
+def _yaml_problem(path: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = " ".join(str(part) for part in (error.context, error.problem) if part)
+    return Problem(path, line, column, f"invalid YAML: {message}")
+
+
 def _expanded_size(root: Node) -> int:
-    """How many nodes the document has once every alias is expanded (no recursion, memoised)."""
+    """How many nodes the document has once every alias is expanded (no recursion, memoised).
+
+    A node that contains itself (``a: &a [*a]``) expands forever: it counts as over the limit.
+    """
+    too_many = MAX_EXPANDED_NODES + 1
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -151,11 +214,19 @@ def _expanded_size(root: Node) -> int:
             continue
         children = _children(node)
         if children_done or not children:
-            total = 1 + sum(sizes.get(id(child), 0) for child in children)
-            sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
+            open_nodes.discard(id(node))
+            total = 1 + sum(sizes.get(id(child), too_many) for child in children)
+            sizes[id(node)] = min(total, too_many)
             continue
+        if id(node) in open_nodes:
+            return too_many
+        open_nodes.add(id(node))
         stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
+        for child in children:
+            if id(child) in open_nodes:
+                return too_many
+            if id(child) not in sizes:
+                stack.append((child, False))
     return sizes[id(root)]
 
 
@@ -303,7 +374,8 @@ def dotted(loc: Sequence[str | int]) -> str:
 def locate(root: Node, loc: Sequence[str | int], key: bool = False) -> Node:
     """The node at ``loc``, or the nearest existing ancestor (for a missing field: its parent).
 
-    With ``key``, the node of the last mapping key instead of its value (an unknown field).
+    With ``key``, the node of the last mapping key instead of its value (an unknown field). A block
+    mapping or list starts on the line after its key, so a problem about one points at its key.
     """
     node, key_node = root, None
     for part in loc:
@@ -318,7 +390,11 @@ def locate(root: Node, loc: Sequence[str | int], key: bool = False) -> Node:
             node, key_node = node.value[part], None
         else:
             return key_node or node
-    return key_node if key and key_node is not None else node
+    if key_node is not None and (
+        key or (isinstance(node, MappingNode | SequenceNode) and not node.flow_style)
+    ):
+        return key_node
+    return node
 
 
 def _position(node: Node) -> Position:

@@ -108,7 +108,7 @@ def create_app(
     ) -> dict[str, Any]:
         data = await _read_body(request, MAX_FILE_BYTES)
         current = ingestor.snapshot
-        known = {app.metadata.name for app in current.catalog.applications} if current else set()
+        known = {app.name for app in current.catalog.applications} if current else set()
         found = check_text(path, data, context, known)
         return {"valid": not found, "problems": [problem.to_json() for problem in found]}
 

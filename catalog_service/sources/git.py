@@ -107,6 +107,12 @@ class GitSource:
 
     def _clone(self) -> git.Repo:
         # Clone into a sibling folder and rename, so a failed clone never leaves half a mirror.
+        if self.mirror_dir.is_dir() and any(self.mirror_dir.iterdir()):
+            # Never delete what is not ours: a cacheDir pointing at a folder with other files.
+            raise SourceError(
+                f"{self.mirror_dir} is not empty and not a git mirror; remove it or choose"
+                " another source.cacheDir"
+            )
         self.mirror_dir.parent.mkdir(parents=True, exist_ok=True)
         partial = self.mirror_dir.with_name(self.mirror_dir.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
@@ -208,6 +214,7 @@ class GitSource:
         # Write every request from a thread while reading answers: no round trip per blob.
         writer = threading.Thread(target=_write_lines, args=(process.stdin, wanted), daemon=True)
         writer.start()
+        finished = False
         try:
             for sha in wanted:
                 header = process.stdout.readline().decode().split()
@@ -221,9 +228,14 @@ class GitSource:
                 data = process.stdout.read(size)
                 process.stdout.read(1)
                 yield sha, data
+            finished = True
         finally:
-            writer.join()
+            if not finished:
+                # Stopped early (a missing object, or the caller gave up): git may be blocked
+                # writing answers nobody reads, and the writer blocked behind it. Stop git first.
+                process.kill()
             process.stdout.close()
+            writer.join()
             process.wait()
 
     def _pathspecs(self) -> list[str]:

@@ -1,5 +1,5 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend, type TestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import catalogPlugin, { CATALOG_ERRORS_TOPIC } from '@backstage/plugin-catalog-backend';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
@@ -32,7 +32,7 @@ interface SqliteConnection {
 /** Starts Backstage with the catalog reading the service's entities through a `url` Location. */
 export async function startCatalogBackend(serviceBaseUrl: string): Promise<CatalogBackend> {
   // Our own in-memory database: the default one keeps a timer alive after `stop()`, and the
-  // test process would never exit. One connection, since each `:memory:` connection is its own database.
+  // test process would never exit. One connection: each `:memory:` connection is its own database.
   const knex = knexFactory({
     client: 'better-sqlite3',
     connection: ':memory:',
@@ -74,25 +74,31 @@ export async function startCatalogBackend(serviceBaseUrl: string): Promise<Catal
     },
   });
 
-  const backend = await startTestBackend({
-    features: [
-      catalogPlugin,
-      errorCollector,
-      mockServices.database.factory({ knex }),
-      mockServices.rootConfig.factory({
-        data: {
-          backend: {
-            // The catalog reads URLs only from hosts it is told to trust.
-            reading: { allow: [{ host: new URL(serviceBaseUrl).host }] },
+  let backend: TestBackend;
+  try {
+    backend = await startTestBackend({
+      features: [
+        catalogPlugin,
+        errorCollector,
+        mockServices.database.factory({ knex }),
+        mockServices.rootConfig.factory({
+          data: {
+            backend: {
+              // The catalog reads URLs only from hosts it is told to trust.
+              reading: { allow: [{ host: new URL(serviceBaseUrl).host }] },
+            },
+            catalog: {
+              rules: [{ allow: CATALOG_KINDS }],
+              locations: [{ type: 'url', target: `${serviceBaseUrl}/api/v1/entities.yaml` }],
+            },
           },
-          catalog: {
-            rules: [{ allow: CATALOG_KINDS }],
-            locations: [{ type: 'url', target: `${serviceBaseUrl}/api/v1/entities.yaml` }],
-          },
-        },
-      }),
-    ],
-  });
+        }),
+      ],
+    });
+  } catch (error) {
+    await knex.destroy(); // else the open database keeps the failed test run from exiting
+    throw error;
+  }
   const catalogApi = `http://127.0.0.1:${backend.server.port()}/api/catalog`;
 
   return {

@@ -1,0 +1,199 @@
+"""How fast is an ingest? Prints figures measured in one run, and their ratios.
+
+    python -m bench.ingest [--manifests 10000]
+
+Targets (issue 2): cold ingest at most 1.3x the time merely to read and parse the same files with
+PyYAML's CSafeLoader; a refresh after one file changed under 50 ms; resident memory of the service
+with 10,000 manifests under 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from catalog_service.service import build_ingestor
+from catalog_service.settings import Settings, load_settings
+
+COLD_RATIO_TARGET = 1.3
+REFRESH_TARGET_SECONDS = 0.050
+RSS_TARGET_MB = 300
+SYSTEMS = 200
+OWNERS = 30
+
+
+def manifest(index: int, rng: random.Random) -> str:
+    """A realistic application manifest of about 1 KB."""
+    name = f"app-{index:05d}"
+    system = f"system-{index % SYSTEMS:03d}"
+    owner = f"team-{rng.randrange(OWNERS):02d}"
+    depends = sorted({f"app-{rng.randrange(index):05d}" for _ in range(2)}) if index > 10 else []
+    return f"""\
+# Owned by {owner}; see the runbook before changing prod.
+apiVersion: idp/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  system: {system}
+  owner: {owner}
+  description: Generated application number {index} for the ingest benchmark
+  tags: [python, generated]
+  links: [{{url: "https://wiki.example.com/{name}", title: Runbook}}]
+spec:
+  type: service
+  source: {{repository: acme/{name}}}
+  image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}
+  components:
+    - {{name: db, type: postgresql}}
+    - {{name: cache, type: redis}}
+  secrets:
+    - {{env: DATABASE_URL, secret: {name}/db, key: url}}
+    - {{env: REDIS_URL, secret: {name}/cache, key: url}}
+  dependsOn: [{", ".join(depends)}]
+  environments:
+    dev: {{version: "1.{index % 50}.{rng.randrange(10)}"}}
+    staging: {{version: "1.{index % 50}.0"}}
+    prod: {{version: "1.{max(index % 50 - 1, 0)}.0", replicas: 3}}
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def make_repository(root: Path, count: int) -> Path:
+    repo = root / "gitops"
+    rng = random.Random(42)
+    for index in range(count):
+        path = repo / "apps" / f"system-{index % SYSTEMS:03d}" / f"app-{index:05d}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(manifest(index, rng))
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", "--all")
+    git(repo, "-c", "user.name=bench", "-c", "user.email=b@example.com", "commit", "-qm", "init")
+    return repo
+
+
+def parse_floor(repo: Path) -> float:
+    """Reading and parsing every manifest with CSafeLoader, nothing more."""
+    started = time.perf_counter()
+    for path in sorted((repo / "apps").rglob("*.yaml")):
+        list(yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))
+    return time.perf_counter() - started
+
+
+def settings_for(repo: Path, cache: Path) -> Settings:
+    return load_settings(
+        source={"url": str(repo), "cacheDir": str(cache), "pollSeconds": 3600},
+        auth={"tokens": ["bench-token"]},
+        links=[{"title": "Argo CD ({environment})", "url": "https://argo/{name}-{environment}"}],
+    )
+
+
+def service_rss_mb(repo: Path, cache: Path) -> float:
+    """Resident memory of a real service process that ingested the repository and served it."""
+    config = cache.parent / "bench-config.yaml"
+    config.write_text(yaml.safe_dump(settings_for(repo, cache).model_dump(mode="json")))
+    port = 18_765
+    process = subprocess.Popen(
+        [sys.executable, "-m", "catalog_service", "serve", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "CATALOG_LOG_LEVEL": "WARNING"},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the service did not become ready")
+        httpx.get(f"{base}/api/v1/entities", timeout=60)
+        httpx.get(f"{base}/api/v1/entities.yaml", timeout=120)
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        return rss_kb / 1024
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--manifests", type=int, default=10_000)
+    parser.add_argument("--refreshes", type=int, default=5, help="one-file refreshes to time")
+    parser.add_argument("--no-memory", action="store_true", help="skip the service RSS figure")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
+    try:
+        started = time.perf_counter()
+        repo = make_repository(root, args.manifests)
+        print(f"generated {args.manifests:,} manifests in {time.perf_counter() - started:.1f} s")
+
+        floor = parse_floor(repo)
+        ingestor = build_ingestor(settings_for(repo, root / "mirror"))
+        started = time.perf_counter()
+        outcome = ingestor.refresh()
+        cold = time.perf_counter() - started
+        assert outcome.status == "applied" and outcome.problems == 0, outcome
+        ratio = cold / floor
+        print(f"CSafeLoader floor (read + parse):  {floor:8.3f} s")
+        print(f"cold ingest (clone + ingest):      {cold:8.3f} s   {outcome.entities:,} entities")
+        print(
+            f"cold ingest / floor:               {ratio:8.2f} x   target <= {COLD_RATIO_TARGET} x"
+            f"  {'OK' if ratio <= COLD_RATIO_TARGET else 'MISSED'}"
+        )
+
+        refresh_times, fetch_times = [], []
+        rng = random.Random(7)
+        for round_ in range(args.refreshes):
+            index = rng.randrange(args.manifests)
+            path = repo / "apps" / f"system-{index % SYSTEMS:03d}" / f"app-{index:05d}.yaml"
+            path.write_text(path.read_text().replace("replicas: 3", f"replicas: {4 + round_}"))
+            git(repo, "-c", "user.name=b", "-c", "user.email=b@e", "commit", "-qam", "bump")
+            started = time.perf_counter()
+            ingestor._source.fetch()
+            fetch_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            outcome = ingestor.refresh()
+            refresh_times.append(time.perf_counter() - started)
+            assert outcome.status == "applied" and outcome.changed_files == 1, outcome
+        refresh = sorted(refresh_times)[len(refresh_times) // 2]
+        fetch = sorted(fetch_times)[len(fetch_times) // 2]
+        print(
+            f"one-file refresh (median of {args.refreshes}):  {refresh * 1000:6.1f} ms"
+            f"   target < {REFRESH_TARGET_SECONDS * 1000:.0f} ms"
+            f"  {'OK' if refresh < REFRESH_TARGET_SECONDS else 'MISSED'}"
+            f"   (of which git fetch ~{fetch * 1000:.1f} ms)"
+        )
+        print(f"refresh / cold ingest:             {refresh / cold:8.4f} x")
+
+        if not args.no_memory:
+            rss = service_rss_mb(repo, root / "mirror-service")
+            print(
+                f"service RSS after serving JSON+YAML: {rss:6.0f} MB   target < {RSS_TARGET_MB} MB"
+                f"  {'OK' if rss < RSS_TARGET_MB else 'MISSED'}"
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
