@@ -174,14 +174,18 @@ def _print_problems(problems: Sequence[Problem], output: str, file_count: int) -
         return
     for problem in problems:
         if output == "github":
-            message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            print(
-                f"::error file={problem.path},line={problem.line},col={problem.column}::{message}"
-            )
+            message = _escape_data(problem.message)
+            # Property values also escape ':' and ',' (as GitHub's own toolkit does).
+            path = _escape_data(problem.path).replace(":", "%3A").replace(",", "%2C")
+            print(f"::error file={path},line={problem.line},col={problem.column}::{message}")
         else:
             print(problem)
     summary = f"{file_count} file(s) checked, {len(problems)} problem(s)"
     print(summary, file=sys.stderr)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _export(args: argparse.Namespace) -> int:

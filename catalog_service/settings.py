@@ -15,7 +15,12 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from catalog_service.domain.entities import PLACEHOLDERS
 from catalog_service.domain.manifests import DNS_LABEL
@@ -156,6 +161,11 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     data.update(overrides)
     try:
         return Settings(**data)
+    except SettingsError as error:  # a CATALOG_* variable that is not the JSON it must be
+        raise ConfigurationError(
+            f"invalid configuration in CATALOG_* variables: {error}"
+            " (lists and mappings are given as JSON)"
+        ) from None
     except ValidationError as error:
         where = f" in {path} or the CATALOG_* environment" if path else " in CATALOG_* variables"
         lines = [

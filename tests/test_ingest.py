@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from catalog_service import ingest
-from catalog_service.domain.catalog import CompiledFile
+from catalog_service.domain.catalog import CompiledFile, compile_file
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.parsing import MAX_FILE_BYTES
 from catalog_service.errors import SourceError
@@ -40,11 +41,9 @@ class CompileCounter:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
-        original = ingest.compile_file
-
         def counting(path: str, data: bytes, context: EntityContext) -> CompiledFile:
             self.paths.append(path)
-            return original(path, data, context)
+            return compile_file(path, data, context)
 
         monkeypatch.setattr(ingest, "compile_file", counting)
 
@@ -424,3 +423,17 @@ def test_concurrent_refreshes_take_turns(gitops: GitOpsRepo, ingestor: Ingestor)
         thread.join(timeout=30)
     assert errors == []
     assert sorted(statuses) == ["applied", "unchanged", "unchanged", "unchanged"]
+
+
+def test_a_mirror_removed_while_running_is_recovered(
+    gitops: GitOpsRepo, ingestor: Ingestor, tmp_path: Path
+) -> None:
+    seed(gitops, 2)
+    gitops.commit()
+    ingestor.refresh()
+    shutil.rmtree(tmp_path / "mirror")
+    gitops.add_application("app-2")
+    head = gitops.commit()
+    outcome = ingestor.refresh()
+    assert outcome.status == "applied" and outcome.revision == head
+    assert names(ingestor) == {"shop", "app-0", "app-1", "app-2"}

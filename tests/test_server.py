@@ -50,7 +50,9 @@ def wait_until_ready(process: subprocess.Popen[bytes], base: str, log: Path) -> 
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the service exited with {process.returncode}:\n{log.read_text()}")
+            raise AssertionError(
+                f"the service exited with {process.returncode}:\n{log.read_text()}"
+            )
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return
@@ -76,7 +78,9 @@ def test_serve_reads_the_repository_and_refreshes_on_request(
         names = {item["metadata"]["name"] for item in body["items"]}
         assert names == {"payments", "storefront", "payments-api", "payments-api-db", "web"}
         etag = response.headers["etag"]
-        assert httpx.get(f"{base}/api/v1/entities", headers={"If-None-Match": etag}).status_code == 304
+        assert (
+            httpx.get(f"{base}/api/v1/entities", headers={"If-None-Match": etag}).status_code == 304
+        )
 
         gitops.add_application("web", system="storefront", description="The shop window")
         second = gitops.commit()

@@ -23,7 +23,7 @@ from catalog_service.domain.entities import (
     declared_system_entity,
     implied_system_entity,
 )
-from catalog_service.domain.parsing import ParsedApplication, ParsedSystem, parse_file
+from catalog_service.domain.parsing import ParsedApplication, Position, parse_file
 from catalog_service.domain.problems import Problem
 
 
@@ -34,11 +34,12 @@ def encode_entity(entity: Entity) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class CompiledApplication:
-    """An application ready to assemble: what the cross-file rules read is precomputed, since
-    assembling runs over every application on every refresh."""
+    """An application ready to assemble. Only what assembling and reporting read is kept (the
+    validated model is not: it would be most of the memory of a large catalog)."""
 
-    parsed: ParsedApplication
+    path: str
     name: str
+    type: str
     system: str
     owner: str
     depends_on: tuple[str, ...]
@@ -46,11 +47,17 @@ class CompiledApplication:
     documents: tuple[bytes, ...]
     resource_names: tuple[str, ...]
     refs: tuple[str, ...]  # of the documents, for the held-back check
+    # Where the cross-file rules point: metadata.name, each dependsOn item, each component name.
+    name_at: Position
+    depends_on_at: tuple[Position, ...]
+    components_at: tuple[Position, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledSystem:
-    parsed: ParsedSystem
+    path: str
+    name: str
+    name_at: Position
     document: bytes
 
 
@@ -71,44 +78,43 @@ class CompiledFile:
 def compile_file(path: str, data: bytes, context: EntityContext) -> CompiledFile:
     """Parse, validate, convert and encode one manifest file."""
     parsed = parse_file(path, data, context.environments)
-    compiled_apps = []
-    for app in parsed.applications:
-        documents = tuple(
-            encode_entity(entity)
-            for entity in application_entities(app.manifest, app.path, context)
-        )
-        name = app.manifest.metadata.name
-        resources = tuple(m.resource_name(name, c.name) for c in app.manifest.spec.components)
-        refs = (f"component:default/{name}", *(f"resource:default/{r}" for r in resources))
-        depends_on = tuple(app.manifest.spec.depends_on)
-        compiled_apps.append(
-            CompiledApplication(
-                app,
-                name,
-                app.manifest.metadata.system,
-                app.manifest.metadata.owner,
-                depends_on,
-                documents,
-                resources,
-                refs,
-            )
-        )
-    compiled_systems = [
+    applications = tuple(_compile_application(app, context) for app in parsed.applications)
+    systems = tuple(
         CompiledSystem(
-            system, encode_entity(declared_system_entity(system.manifest, system.path, context))
+            system.path,
+            system.manifest.metadata.name,
+            system.name_at,
+            encode_entity(declared_system_entity(system.manifest, system.path, context)),
         )
         for system in parsed.systems
-    ]
-    parts = [document for app in compiled_apps for document in app.documents]
-    parts += [system.document for system in compiled_systems]
+    )
+    parts = [document for app in applications for document in app.documents]
+    parts += [system.document for system in systems]
     parts += [str(problem).encode() for problem in parsed.problems]
     return CompiledFile(
-        path,
-        tuple(compiled_apps),
-        tuple(compiled_systems),
-        parsed.problems,
-        _digest(path, parts),
-        parsed.rejected_names,
+        path, applications, systems, parsed.problems, _digest(path, parts), parsed.rejected_names
+    )
+
+
+def _compile_application(app: ParsedApplication, context: EntityContext) -> CompiledApplication:
+    manifest = app.manifest
+    name = manifest.metadata.name
+    resources = tuple(m.resource_name(name, c.name) for c in manifest.spec.components)
+    return CompiledApplication(
+        path=app.path,
+        name=name,
+        type=manifest.spec.type,
+        system=manifest.metadata.system,
+        owner=manifest.metadata.owner,
+        depends_on=tuple(manifest.spec.depends_on),
+        documents=tuple(
+            encode_entity(entity) for entity in application_entities(manifest, app.path, context)
+        ),
+        resource_names=resources,
+        refs=(f"component:default/{name}", *(f"resource:default/{r}" for r in resources)),
+        name_at=app.name_at,
+        depends_on_at=app.depends_on_at,
+        components_at=app.components_at,
     )
 
 
@@ -145,10 +151,10 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
             if first is not app:
                 problems.append(
                     _problem(
-                        app.parsed.path,
-                        app.parsed.name_at,
+                        app.path,
+                        app.name_at,
                         f"metadata.name: an application named {app.name!r} is already declared in"
-                        f" {first.parsed.path}; names are unique in the catalog",
+                        f" {first.path}; names are unique in the catalog",
                     )
                 )
 
@@ -166,7 +172,7 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         app_problems = []
         if not declared_names.issuperset(app.depends_on):
             app_problems = [
-                _missing_dependency(app.parsed.path, app.parsed.depends_on_at[index], index, name)
+                _missing_dependency(app.path, app.depends_on_at[index], index, name)
                 for index, name in enumerate(app.depends_on)
                 if name not in declared_names
             ]
@@ -180,14 +186,14 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
     declared: dict[str, CompiledSystem] = {}
     for file in files:
         for system in file.systems:
-            name = system.parsed.manifest.metadata.name
+            name = system.name
             if name in declared:
                 problems.append(
                     _problem(
-                        system.parsed.path,
-                        system.parsed.name_at,
+                        system.path,
+                        system.name_at,
                         f"metadata.name: a system named {name!r} is already declared in"
-                        f" {declared[name].parsed.path}",
+                        f" {declared[name].path}",
                     )
                 )
             else:
@@ -206,7 +212,7 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         else:
             members = by_system[name]
             owners = tuple(app.owner for app in members)
-            documents.append(_implied_system(name, owners, members[0].parsed.path, context))
+            documents.append(_implied_system(name, owners, members[0].path, context))
     documents.extend(chain.from_iterable(app.documents for app in accepted))
     refs = frozenset(chain(system_refs, chain.from_iterable(app.refs for app in accepted)))
     # The output is a function of the files and the context: hashing their digests is enough.
@@ -241,8 +247,8 @@ def _resource_clashes(
         if holder is not None:
             clashes.append(
                 _problem(
-                    app.parsed.path,
-                    app.parsed.components_at[index],
+                    app.path,
+                    app.components_at[index],
                     f"spec.components[{index}].name: the resource name {resource!r} is"
                     f" already taken by application {holder!r}",
                 )
@@ -278,13 +284,13 @@ def check_text(
     """
     compiled = compile_file(path, data, context)
     names = set(known_applications) | {
-        app.parsed.manifest.metadata.name for app in compiled.applications
+        app.name for app in compiled.applications
     }
     problems = list(compiled.problems)
     for app in compiled.applications:
         for index, (name, position) in enumerate(
-            zip(app.parsed.manifest.spec.depends_on, app.parsed.depends_on_at, strict=True)
+            zip(app.depends_on, app.depends_on_at, strict=True)
         ):
             if name not in names:
-                problems.append(_missing_dependency(app.parsed.path, position, index, name))
+                problems.append(_missing_dependency(app.path, position, index, name))
     return sorted(problems)

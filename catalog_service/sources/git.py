@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit, urlunsplit
 
 import git
 
@@ -63,6 +64,7 @@ class GitSource:
         token: str | None = None,
     ) -> None:
         self.url = url
+        self.display_url = redacted_url(url)  # for messages and logs: no credentials
         self.branch = branch
         self.roots = tuple(roots)
         self.mirror_dir = mirror_dir
@@ -91,12 +93,15 @@ class GitSource:
             raise SourceError(self._describe(error)) from None
         except (git.InvalidGitRepositoryError, git.NoSuchPathError, OSError) as error:
             raise SourceError(f"cannot use the mirror at {self.mirror_dir}: {error}") from None
-        logger.debug("fetched %s@%s in %.3fs", self.url, self.branch, time.perf_counter() - started)
+        logger.debug(
+            "fetched %s@%s in %.3fs", self.display_url, self.branch, time.perf_counter() - started
+        )
         return str(commit)
 
     def _open_or_clone(self) -> git.Repo:
-        if self._repo is not None:
+        if self._repo is not None and (self.mirror_dir / "HEAD").exists():
             return self._repo
+        self._repo = None  # first use, or the mirror was removed under us: clone it again
         if (self.mirror_dir / "HEAD").exists():
             repo = git.Repo(self.mirror_dir)
             repo.git.remote("set-url", "origin", self.url)
@@ -155,9 +160,10 @@ class GitSource:
             "not found" in reason and "branch" in reason.lower()
         ) or "couldn't find remote ref" in reason:
             reason = f"branch {self.branch!r} does not exist ({reason})"
+        reason = reason.replace(self.url, self.display_url)
         if self._token:
             reason = reason.replace(self._token, "***")
-        return f"cannot fetch {self.url}: {reason}"
+        return f"cannot fetch {self.display_url}: {reason}"
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -248,7 +254,7 @@ class GitSource:
             )
         except git.GitCommandError as error:
             raise SourceError(
-                f"cannot read the mirror of {self.url}: {self._describe(error)}"
+                f"cannot read the mirror of {self.display_url}: {self._describe(error)}"
             ) from None
 
     def _require_repo(self) -> git.Repo:
@@ -256,6 +262,22 @@ class GitSource:
             self._open_or_clone()
         assert self._repo is not None
         return self._repo
+
+
+def redacted_url(url: str) -> str:
+    """``url`` without the credentials it may carry (``https://user:token@host/...``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url
+    if parts.scheme in ("http", "https"):
+        userinfo = "***"  # a token is often given as the user name alone
+    elif ":" in userinfo:
+        userinfo = userinfo.partition(":")[0] + ":***"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
 
 
 def _write_lines(stream: IO[bytes], shas: list[str]) -> None:

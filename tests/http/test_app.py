@@ -143,6 +143,26 @@ def test_entities_yaml_holds_the_same_entities(client: TestClient, catalog: str)
     assert cached.status_code == 304 and cached.content == b""
 
 
+def test_entities_yaml_round_trips_awkward_values(
+    client: TestClient, gitops: GitOpsRepo, ingestor: Ingestor
+) -> None:
+    manifest = application_yaml("awkward", version="1.10").replace(
+        "  owner: team-shop\n",
+        "  owner: team-shop\n"
+        "  description: 'yes: caf\u00e9 # not a comment, \u2603 \"quoted\" null 0x1F ~'\n"
+        "  tags: ['true', 'null', '1e3', 'on']\n",
+    )
+    gitops.write("apps/awkward.yaml", manifest)
+    gitops.commit()
+    ingestor.refresh()
+    items = client.get("/api/v1/entities").json()["items"]
+    documents = list(yaml.safe_load_all(client.get("/api/v1/entities.yaml").content))
+    assert documents == items
+    awkward = next(d for d in documents if d["metadata"]["name"] == "awkward")
+    assert awkward["metadata"]["description"].startswith("yes: caf\u00e9 # not a comment")
+    assert awkward["metadata"]["tags"] == ["true", "null", "1e3", "on"]
+
+
 def test_entities_before_the_first_ingest_are_503(client: TestClient) -> None:
     for path in ("/api/v1/entities", "/api/v1/entities.yaml"):
         message = assert_error(client.get(path), 503, "not_ready")
@@ -303,7 +323,10 @@ def test_refresh_needs_a_configured_token(client: TestClient, catalog: str) -> N
         assert_error(response, 401, "unauthorized")
         assert response.headers["www-authenticate"] == "Bearer"
         assert TEST_TOKEN not in response.json()["error"]["message"]
-        assert client.post("/api/v1/refresh", params={"force": "true"}, headers=headers).status_code == 401
+        assert (
+            client.post("/api/v1/refresh", params={"force": "true"}, headers=headers).status_code
+            == 401
+        )
 
 
 def test_refresh_with_the_token_ingests(
@@ -337,9 +360,7 @@ def test_a_failing_source_answers_502_and_keeps_serving(
 ) -> None:
     assert gitops.remote_dir is not None
     gitops.remote_dir.rename(gitops.remote_dir.with_name("gone.git"))
-    message = assert_error(
-        client.post("/api/v1/refresh", headers=AUTH), 502, "source_unavailable"
-    )
+    message = assert_error(client.post("/api/v1/refresh", headers=AUTH), 502, "source_unavailable")
     assert message.startswith(f"cannot fetch {gitops.url}")
 
     assert client.get("/api/v1/entities").json()["revision"] == catalog
@@ -430,9 +451,13 @@ GARBAGE_BODIES = [
     b"{a: " * 3000,
     b"a: &a [" + b",".join([b"*a"] * 10) + b"]\n",
     b"&a [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
-    b"\n".join(b"a%d: &a%d [%s]" % (i, i, b",".join([b"*a%d" % (i - 1)] * 9)) for i in range(1, 12)),
+    b"\n".join(
+        b"a%d: &a%d [%s]" % (i, i, b",".join([b"*a%d" % (i - 1)] * 9)) for i in range(1, 12)
+    ),
     b"a0: x\n"
-    + b"\n".join(b"a%d: &a%d [%s]" % (i, i, b",".join([b"*a%d" % (i - 1)] * 9)) for i in range(1, 12)),
+    + b"\n".join(
+        b"a%d: &a%d [%s]" % (i, i, b",".join([b"*a%d" % (i - 1)] * 9)) for i in range(1, 12)
+    ),
     b"!!python/object/apply:os.system ['echo hacked']",
     b"--- !!binary |\n  R0lGODlhDAAMAIQAAP\n",
     b"key: !custom-tag value\n",
@@ -526,5 +551,7 @@ def test_the_service_polls_the_source(make_settings: SettingsFactory, gitops: Gi
         gitops.add_application("invoices")
         second = gitops.commit()
         revision_becomes(client, second)
-        names = {item["metadata"]["name"] for item in client.get("/api/v1/entities").json()["items"]}
+        names = {
+            item["metadata"]["name"] for item in client.get("/api/v1/entities").json()["items"]
+        }
         assert {"orders", "invoices"} <= names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -57,9 +58,10 @@ def test_first_fetch_clones_a_bare_mirror_and_reads_the_committed_tree(
     assert paths(entries) == ["apps/payments/ledger-api.yaml", "apps/payments/payments-api.yaml"]
     assert all(entry.mode == "100644" and not entry.is_symlink for entry in entries)
     contents = read(source, entries)
-    assert contents["apps/payments/ledger-api.yaml"] == application_yaml(
-        "ledger-api", system="payments"
-    ).encode()
+    assert (
+        contents["apps/payments/ledger-api.yaml"]
+        == application_yaml("ledger-api", system="payments").encode()
+    )
 
 
 def test_fetch_reuses_the_mirror_and_follows_new_commits(
@@ -192,9 +194,7 @@ def test_a_remote_that_disappears_after_the_first_fetch_is_a_source_error(
     assert paths(source.list_manifests(head)) == ["apps/shop/a.yaml"]
 
 
-def test_a_missing_blob_in_the_mirror_is_a_source_error(
-    gitops: GitOpsRepo, tmp_path: Path
-) -> None:
+def test_a_missing_blob_in_the_mirror_is_a_source_error(gitops: GitOpsRepo, tmp_path: Path) -> None:
     gitops.add_application("a")
     gitops.add_application("b")
     head = gitops.commit()
@@ -207,9 +207,7 @@ def test_a_missing_blob_in_the_mirror_is_a_source_error(
         read(source, entries)
 
 
-def test_a_missing_tree_in_the_mirror_is_a_source_error(
-    gitops: GitOpsRepo, tmp_path: Path
-) -> None:
+def test_a_missing_tree_in_the_mirror_is_a_source_error(gitops: GitOpsRepo, tmp_path: Path) -> None:
     gitops.add_application("a")
     head = gitops.commit()
     source = source_for(gitops, tmp_path)
@@ -397,3 +395,42 @@ def loose_object(git_dir: Path, sha: str) -> Path:
     path = git_dir / "objects" / sha[:2] / sha[2:]
     assert path.is_file(), f"expected {sha} as a loose object in {git_dir}"
     return path
+
+
+def test_credentials_in_the_url_never_appear_in_messages(
+    gitops: GitOpsRepo, git_http_server: GitHttpServer, tmp_path: Path
+) -> None:
+    secret = "ghp_s3cr3tT0k3nValue"
+    gitops.add_application("a")
+    head = gitops.commit()
+    with_token = git_http_server.base_url.replace("http://", f"http://x-access-token:{secret}@")
+    source = GitSource(f"{with_token}/remote.git", "main", ["apps"], tmp_path / "mirror")
+    assert source.fetch() == head, "credentials in the URL are used"
+    assert secret not in source.display_url
+
+    failures = [
+        GitSource(f"{with_token}/remote.git", "nope", ["apps"], tmp_path / "other"),
+        GitSource(f"{with_token}/missing.git", "main", ["apps"], tmp_path / "third"),
+        GitSource(
+            f"http://{secret}@127.0.0.1:{free_port()}/x.git", "main", ["apps"], tmp_path / "4th"
+        ),
+    ]
+    for failing in failures:
+        with pytest.raises(SourceError) as raised:
+            failing.fetch()
+        assert secret not in raised.value.message
+        assert "***@127.0.0.1" in raised.value.message
+
+
+def test_a_mirror_removed_while_running_is_cloned_again(
+    gitops: GitOpsRepo, tmp_path: Path
+) -> None:
+    gitops.add_application("a")
+    gitops.commit()
+    source = source_for(gitops, tmp_path)
+    source.fetch()
+    shutil.rmtree(tmp_path / "mirror")  # e.g. a cleaner emptied ~/.cache
+    gitops.add_application("b")
+    head = gitops.commit()
+    assert source.fetch() == head
+    assert paths(source.list_manifests(head)) == ["apps/shop/a.yaml", "apps/shop/b.yaml"]
