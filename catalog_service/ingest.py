@@ -61,6 +61,10 @@ class Snapshot:
         """All entities as multi-document YAML, each document rendered once per content."""
         return self._form("yaml", lambda: b"".join(map(self._render_yaml, self.catalog.documents)))
 
+    def warm(self) -> None:
+        """Build both serialized forms now, so that no request waits for them."""
+        _ = self.body, self.yaml_body
+
     def _form(self, name: str, render: Callable[[], bytes]) -> bytes:
         with self._lock:
             if name not in self._forms:
@@ -76,9 +80,12 @@ class Snapshot:
         text = self._yaml_cache.get(document)
         if text is None:
             entity = json.loads(document)
-            text = b"---\n" + yaml.dump(
-                entity, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=1000
-            ).encode()
+            text = (
+                b"---\n"
+                + yaml.dump(
+                    entity, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=1000
+                ).encode()
+            )
             self._yaml_cache[document] = text
         return text
 
@@ -132,7 +139,10 @@ class Ingestor:
                 changed = self._process(revision)
             except SourceError as error:
                 self.last_error = error.message
-                logger.error("ingest failed, still serving the last good catalog: %s", error)
+                if self.snapshot is None:
+                    logger.error("ingest failed, no catalog to serve yet: %s", error)
+                else:
+                    logger.error("ingest failed, still serving the last good catalog: %s", error)
                 raise
             assert self._processed is not None
             catalog = self._processed[1]

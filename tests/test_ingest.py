@@ -41,6 +41,7 @@ class CompileCounter:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
+
         def counting(path: str, data: bytes, context: EntityContext) -> CompiledFile:
             self.paths.append(path)
             return compile_file(path, data, context)

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 from itertools import chain
 from dataclasses import dataclass
 
@@ -132,6 +132,8 @@ class Catalog:
     refs: frozenset[str]
     problems: tuple[Problem, ...]
     applications: tuple[CompiledApplication, ...]
+    # Every application name a manifest declares, valid or not, and the path declaring it.
+    declared: Mapping[str, str]
     manifest_files: int
     digest: str
 
@@ -149,20 +151,15 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         for app in file.applications:
             first = winners.setdefault(app.name, app)
             if first is not app:
-                problems.append(
-                    _problem(
-                        app.path,
-                        app.name_at,
-                        f"metadata.name: an application named {app.name!r} is already declared in"
-                        f" {first.path}; names are unique in the catalog",
-                    )
-                )
+                problems.append(_duplicate_application(app, first.path))
 
     # A dependency must be declared, not valid: one broken manifest must not take every
     # application that depends on it out of the catalog along with it (Backstage shows the
     # relation to a missing entity; its own problem is reported where it is).
-    declared_names = set(winners)
-    declared_names.update(name for file in files for name in file.rejected_names)
+    declared_names = {name: app.path for name, app in winners.items()}
+    for file in files:
+        for name in file.rejected_names:
+            declared_names.setdefault(name, file.path)
     all_resources = [name for app in winners.values() for name in app.resource_names]
     resources_clash = len(set(all_resources)) != len(all_resources)
     accepted: list[CompiledApplication] = []
@@ -170,7 +167,7 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
     for app in winners.values():
         # The fast paths (C-level set checks) keep this loop cheap for the usual, valid catalog.
         app_problems = []
-        if not declared_names.issuperset(app.depends_on):
+        if not declared_names.keys() >= set(app.depends_on):
             app_problems = [
                 _missing_dependency(app.path, app.depends_on_at[index], index, name)
                 for index, name in enumerate(app.depends_on)
@@ -224,6 +221,7 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         refs=refs,
         problems=tuple(problems),
         applications=tuple(accepted),
+        declared=declared_names,
         manifest_files=len(files),
         digest=digest.hexdigest(),
     )
@@ -237,9 +235,7 @@ def _implied_system(
     return encode_entity(implied_system_entity(name, owners, first_path, context))
 
 
-def _resource_clashes(
-    app: CompiledApplication, resource_owner: dict[str, str]
-) -> list[Problem]:
+def _resource_clashes(app: CompiledApplication, resource_owner: dict[str, str]) -> list[Problem]:
     """Resource names an earlier application took; records this one's when there are none."""
     clashes = []
     for index, resource in enumerate(app.resource_names):
@@ -276,21 +272,37 @@ def _problem(path: str, position: tuple[int, int], message: str) -> Problem:
 
 
 def check_text(
-    path: str, data: bytes, context: EntityContext, known_applications: Collection[str]
+    path: str,
+    data: bytes,
+    context: EntityContext,
+    declared: Mapping[str, str],
+    *,
+    duplicates: bool = True,
 ) -> list[Problem]:
-    """The problems of one file on its own, its dependencies checked against known names too.
+    """The problems ``data`` would have as the file at ``path``, next to the applications already
+    ``declared`` (name to the path declaring it). What a GitOps pull request's CI asks.
 
-    What a GitOps repository's CI asks before merging a change to ``path``.
-    """
+    Without ``duplicates``, a name declared elsewhere is not a problem: the caller does not know
+    where the file will live, so it may be the very file that declares it."""
     compiled = compile_file(path, data, context)
-    names = set(known_applications) | {
-        app.name for app in compiled.applications
-    }
     problems = list(compiled.problems)
+    names = declared.keys() | {app.name for app in compiled.applications}
     for app in compiled.applications:
-        for index, (name, position) in enumerate(
-            zip(app.depends_on, app.depends_on_at, strict=True)
-        ):
-            if name not in names:
-                problems.append(_missing_dependency(app.path, position, index, name))
+        elsewhere = declared.get(app.name, path)
+        if duplicates and elsewhere != path:
+            problems.append(_duplicate_application(app, elsewhere))
+        problems += [
+            _missing_dependency(app.path, app.depends_on_at[index], index, name)
+            for index, name in enumerate(app.depends_on)
+            if name not in names
+        ]
     return sorted(problems)
+
+
+def _duplicate_application(app: CompiledApplication, first_path: str) -> Problem:
+    return _problem(
+        app.path,
+        app.name_at,
+        f"metadata.name: an application named {app.name!r} is already declared in"
+        f" {first_path}; names are unique in the catalog",
+    )

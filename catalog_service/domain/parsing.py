@@ -110,6 +110,8 @@ def _application_name(value: Any) -> str:
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
 
 
 class _DocumentError(yaml.MarkedYAMLError):
@@ -124,17 +126,19 @@ def _to_python(node: Node, loader: yaml.CSafeLoader) -> Any:
     manifest, skip the constructor's bookkeeping; other scalars go through it.
     """
     if node.__class__ is ScalarNode:
-        return node.value if node.tag == _STR_TAG else loader.construct_object(node)
-    if node.__class__ is SequenceNode:
+        return node.value if node.tag == _STR_TAG else _construct(node, loader)
+    if node.__class__ is SequenceNode and node.tag == _SEQ_TAG:
         return [_to_python(child, loader) for child in node.value]
-    if node.__class__ is not MappingNode:
-        return loader.construct_object(node)
+    if node.__class__ is not MappingNode or node.tag != _MAP_TAG:
+        return _construct(node, loader)  # a tagged list or mapping: !!set, !!omap, !Ref...
     mapping: dict[str, Any] = {}
     merged: list[dict[str, Any]] = []
     for key, value in node.value:
         if key.__class__ is not ScalarNode or key.tag not in (_STR_TAG, _MERGE_TAG):
             shown = f" {_short(key.value)}" if key.__class__ is ScalarNode else ""
-            raise _DocumentError(None, None, f"key{shown} is not a string; quote it", key.start_mark)
+            raise _DocumentError(
+                None, None, f"key{shown} is not a string; quote it", key.start_mark
+            )
         if key.tag == _MERGE_TAG:  # `<<: *defaults`: explicit keys win over merged ones
             merged.extend(_merge_sources(value, loader))
             continue
@@ -145,6 +149,18 @@ def _to_python(node: Node, loader: yaml.CSafeLoader) -> Any:
         for merged_key, merged_value in source.items():
             mapping.setdefault(merged_key, merged_value)
     return mapping
+
+
+def _construct(node: Node, loader: yaml.CSafeLoader) -> Any:
+    """What PyYAML's safe constructor makes of a tagged node (numbers, booleans, dates, !!set), or
+    a problem at the node: an unknown tag, or a value its tag cannot read (``!!int x``)."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, AttributeError, OverflowError) as error:
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        raise _DocumentError(
+            None, None, f"the value is not a valid {_short(tag)}", node.start_mark
+        ) from error
 
 
 def _merge_sources(node: Node, loader: yaml.CSafeLoader) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from catalog_service.errors import (
     SourceError,
 )
 from catalog_service.http.errors import error_body, install_error_handlers
-from catalog_service.ingest import Ingestor, Snapshot
+from catalog_service.ingest import IngestOutcome, Ingestor, Snapshot
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings
 
@@ -73,11 +73,21 @@ def create_app(
 
     Current = Annotated[Snapshot, Depends(snapshot)]  # noqa: N806
 
-    @app.get("/api/v1/entities", tags=["catalog"], summary="All entities, as JSON")
+    @app.api_route(
+        "/api/v1/entities",
+        methods=["GET", "HEAD"],
+        tags=["catalog"],
+        summary="All entities, as JSON",
+    )
     def entities(request: Request, current: Current) -> Response:
         return _conditional(request, current.etag, lambda: current.body, "application/json")
 
-    @app.get("/api/v1/entities.yaml", tags=["catalog"], summary="All entities, as YAML")
+    @app.api_route(
+        "/api/v1/entities.yaml",
+        methods=["GET", "HEAD"],
+        tags=["catalog"],
+        summary="All entities, as YAML",
+    )
     def entities_yaml(request: Request, current: Current) -> Response:
         return _conditional(request, current.yaml_etag, lambda: current.yaml_body, YAML_MEDIA_TYPE)
 
@@ -104,12 +114,21 @@ def create_app(
     )
     async def validate(
         request: Request,
-        path: Annotated[str, Query(max_length=1024)] = "manifest.yaml",
+        path: Annotated[
+            str | None,
+            Query(
+                max_length=1024,
+                description="The file's path in the GitOps repository: problems name it, and"
+                " an application name declared in another file is then a problem too",
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         data = await _read_body(request, MAX_FILE_BYTES)
         current = ingestor.snapshot
-        known = {app.name for app in current.catalog.applications} if current else set()
-        found = check_text(path, data, context, known)
+        declared = current.catalog.declared if current else {}
+        found = check_text(
+            path or "manifest.yaml", data, context, declared, duplicates=path is not None
+        )
         return {"valid": not found, "problems": [problem.to_json() for problem in found]}
 
     @app.post(
@@ -119,7 +138,7 @@ def create_app(
         dependencies=[Depends(require_token)],
     )
     async def refresh(force: bool = False) -> dict[str, Any]:
-        outcome = await asyncio.to_thread(ingestor.refresh, force)
+        outcome = await _ingest(ingestor, force)
         return {
             "status": outcome.status,
             "revision": outcome.revision,
@@ -144,6 +163,7 @@ def create_app(
             "ready": current is not None,
             "revision": current.revision if current else None,
             "entities": current.catalog.entity_count if current else 0,
+            "appliedAt": current.created_at if current else None,
             "lastSuccessAt": success,
             "secondsSinceLastSuccess": round(now - success, 3) if success else None,
             "lastError": ingestor.last_error,
@@ -154,10 +174,19 @@ def create_app(
     return app
 
 
+async def _ingest(ingestor: Ingestor, force: bool = False) -> IngestOutcome:
+    outcome = await asyncio.to_thread(ingestor.refresh, force)
+    current = ingestor.snapshot
+    if outcome.status == "applied" and current is not None:
+        # Render the JSON and YAML forms now rather than in the first reader's request.
+        await asyncio.to_thread(current.warm)
+    return outcome
+
+
 async def _poll(ingestor: Ingestor, interval: float) -> None:
     while True:
         try:
-            await asyncio.to_thread(ingestor.refresh)
+            await _ingest(ingestor)
         except SourceError:
             pass  # logged by the ingestor; the last good catalog stays
         except Exception:

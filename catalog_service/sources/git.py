@@ -1,8 +1,8 @@
 """The Git source: a bare local mirror of one branch, read straight from git objects.
 
 Manifests are read from the branch's committed tree, never from a work tree, so what is served is
-exactly what was committed. Blobs are streamed through one ``git cat-file --batch`` process, which is
-what makes a cold ingest of thousands of files cheap.
+exactly what was committed. Blobs are streamed through one ``git cat-file --batch`` process, which
+is what makes a cold ingest of thousands of files cheap.
 """
 
 from __future__ import annotations

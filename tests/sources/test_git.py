@@ -422,9 +422,7 @@ def test_credentials_in_the_url_never_appear_in_messages(
         assert "***@127.0.0.1" in raised.value.message
 
 
-def test_a_mirror_removed_while_running_is_cloned_again(
-    gitops: GitOpsRepo, tmp_path: Path
-) -> None:
+def test_a_mirror_removed_while_running_is_cloned_again(gitops: GitOpsRepo, tmp_path: Path) -> None:
     gitops.add_application("a")
     gitops.commit()
     source = source_for(gitops, tmp_path)
