@@ -106,7 +106,16 @@ def service_rss_mb(repo: Path, cache: Path) -> float:
     config.write_text(yaml.safe_dump(settings_for(repo, cache).model_dump(mode="json")))
     port = 18_765
     process = subprocess.Popen(
-        [sys.executable, "-m", "catalog_service", "serve", "--config", str(config), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "catalog_service",
+            "serve",
+            "--config",
+            str(config),
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "CATALOG_LOG_LEVEL": "WARNING"},
@@ -126,7 +135,9 @@ def service_rss_mb(repo: Path, cache: Path) -> float:
         httpx.get(f"{base}/api/v1/entities", timeout=60)
         httpx.get(f"{base}/api/v1/entities.yaml", timeout=120)
         status = Path(f"/proc/{process.pid}/status").read_text()
-        rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        rss_kb = next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+        )
         return rss_kb / 1024
     finally:
         process.terminate()

@@ -40,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CatalogError as error:
         print(f"catalog-service: {error.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `catalog-service schema | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return result
 
 

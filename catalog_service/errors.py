@@ -1,13 +1,13 @@
 """The exception tree of the catalog service.
 
-Every error the service raises on purpose is a :class:`CatalogError`. The HTTP layer maps each class
-to one status code in one place (``catalog_service.http.errors``); the command line prints the message
-and exits with status 2. Messages are written for the platform team reading them, and never contain
-secret values.
+Every error the service raises on purpose is a :class:`CatalogError`. The HTTP layer maps each
+class to one status code in one place (``catalog_service.http.errors``); the command line prints
+the message and exits with status 2. Messages are written for the platform team reading them, and
+never contain secret values.
 
     CatalogError
     ├── ConfigurationError      a setting is missing or wrong; the service does not start
-    ├── SourceError             the Git source cannot be fetched or read; the last good catalog stays
+    ├── SourceError             the Git source cannot be fetched or read; the last catalog stays
     ├── NotReadyError           no ingest has succeeded yet, so there is no catalog to serve
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token

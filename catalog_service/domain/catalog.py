@@ -12,8 +12,8 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 
 from catalog_service.domain import manifests as m
 from catalog_service.domain.entities import (
@@ -91,6 +91,8 @@ def compile_file(path: str, data: bytes, context: EntityContext) -> CompiledFile
     parts = [document for app in applications for document in app.documents]
     parts += [system.document for system in systems]
     parts += [str(problem).encode() for problem in parsed.problems]
+    # Rejected names satisfy other files' dependencies: renaming one changes the catalog.
+    parts += [b"rejected:" + name.encode() for name in parsed.rejected_names]
     return CompiledFile(
         path, applications, systems, parsed.problems, _digest(path, parts), parsed.rejected_names
     )
@@ -174,7 +176,8 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
                 if name not in declared_names
             ]
         if resources_clash:
-            app_problems += _resource_clashes(app, resource_owner)
+            # A rejected application's Resources are not in the catalog: it holds no name.
+            app_problems += _resource_clashes(app, resource_owner, record=not app_problems)
         if app_problems:
             problems.extend(app_problems)
             continue
@@ -235,8 +238,11 @@ def _implied_system(
     return encode_entity(implied_system_entity(name, owners, first_path, context))
 
 
-def _resource_clashes(app: CompiledApplication, resource_owner: dict[str, str]) -> list[Problem]:
-    """Resource names an earlier application took; records this one's when there are none."""
+def _resource_clashes(
+    app: CompiledApplication, resource_owner: dict[str, str], *, record: bool = True
+) -> list[Problem]:
+    """Resource names an earlier application took; records this one's (with ``record``) when
+    there are none."""
     clashes = []
     for index, resource in enumerate(app.resource_names):
         holder = resource_owner.get(resource)
@@ -249,7 +255,7 @@ def _resource_clashes(app: CompiledApplication, resource_owner: dict[str, str]) 
                     f" already taken by application {holder!r}",
                 )
             )
-    if not clashes:
+    if record and not clashes:
         resource_owner.update(dict.fromkeys(app.resource_names, app.name))
     return clashes
 

@@ -24,8 +24,12 @@ from tests.domain.support import LOCATION_PREFIX, application, context, model, s
 PATH = "apps/payments/payments-api.yaml"
 LOCATION = LOCATION_PREFIX + PATH
 
-ARGO = LinkTemplate("Argo CD ({environment})", "https://argocd.example.com/applications/{name}-{environment}")
-DASHBOARD = LinkTemplate("Dashboard of {system}", "https://grafana.example.com/d/{system}?app={name}")
+ARGO = LinkTemplate(
+    "Argo CD ({environment})", "https://argocd.example.com/applications/{name}-{environment}"
+)
+DASHBOARD = LinkTemplate(
+    "Dashboard of {system}", "https://grafana.example.com/d/{system}?app={name}"
+)
 LOGS = LinkTemplate("Logs", "https://logs.example.com/?q=app%3D{name}%20env%3D{environment}")
 
 
@@ -268,7 +272,11 @@ def test_one_version_annotation_per_environment_in_configured_order() -> None:
 
 def test_version_annotations_follow_the_configuration_order() -> None:
     document = application(
-        environments={"dev": {"version": "1"}, "staging": {"version": "2"}, "prod": {"version": "3"}}
+        environments={
+            "dev": {"version": "1"},
+            "staging": {"version": "2"},
+            "prod": {"version": "3"},
+        }
     )
     ctx = context(environments=("prod", "staging", "dev"))
     annotations = component(document, ctx)["metadata"]["annotations"]
@@ -331,9 +339,11 @@ def test_own_link_fields_are_kept() -> None:
 
 
 def test_braces_that_are_not_placeholders_stay() -> None:
-    template = LinkTemplate("Query", "https://logs.example.com/?q={\"app\":\"{name}\"}")
+    template = LinkTemplate("Query", 'https://logs.example.com/?q={"app":"{name}"}')
     links = component(application(), context(links=(template,)))["metadata"]["links"]
-    assert links == [{"url": 'https://logs.example.com/?q={"app":"payments-api"}', "title": "Query"}]
+    assert links == [
+        {"url": 'https://logs.example.com/?q={"app":"payments-api"}', "title": "Query"}
+    ]
 
 
 def test_environment_in_the_title_only_still_repeats_per_environment() -> None:

@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from catalog_service.domain import manifests as m
+from catalog_service.domain.parsing import parse_file
 from tests.domain.support import (
     DROP,
     ENVIRONMENTS,
@@ -1067,8 +1068,6 @@ spec:
 
 def test_configured_environments_come_from_the_caller() -> None:
     document = dump(application(environments={"qa": {"version": "1"}}))
-    from catalog_service.domain.parsing import parse_file
-
     assert parse_file("a.yaml", document, ("qa",)).applications
     assert not parse_file("a.yaml", document, ("dev",)).applications
 

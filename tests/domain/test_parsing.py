@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import yaml
 from yaml.nodes import MappingNode, ScalarNode
 
 from catalog_service.domain import parsing
@@ -640,9 +641,7 @@ def test_a_trailing_separator_is_not_an_empty_manifest() -> None:
 
 SECRET = "hunter2-Sup3rS3cret"
 
-SECRET_CASES = [
-    pytest.param(
-        f"""\
+LITERAL_SECRET = f"""\
 apiVersion: idp/v1alpha1
 kind: Application
 metadata: {{name: pay, system: payments, owner: team-a}}
@@ -651,9 +650,10 @@ spec:
   chart: {{repository: "https://charts.example.com", name: pay}}
   secrets:
     - {{env: DB_PASSWORD, secret: payments/db, value: {SECRET}}}
-""",
-        id="literal-value",
-    ),
+"""
+
+SECRET_CASES = [
+    pytest.param(LITERAL_SECRET, id="literal-value"),
     pytest.param(
         f"""\
 apiVersion: idp/v1alpha1
@@ -733,7 +733,7 @@ def test_secret_looking_values_are_never_echoed(text: str) -> None:
 
 
 def test_the_literal_secret_case_names_the_field_and_the_fix() -> None:
-    found = problems(SECRET_CASES[0].values[0])  # type: ignore[arg-type]
+    found = problems(LITERAL_SECRET)
     assert found == [
         "apps/app.yaml:8:47: spec.secrets[0].value: unknown field; a secret is a reference"
         " (secret, key) to AWS Secrets Manager, its value never belongs in a manifest"
@@ -825,8 +825,6 @@ def test_dotted() -> None:
 
 
 def test_locate() -> None:
-    import yaml
-
     text = "a:\n  b: [x, {c: d}]\n  e:\n    f: 1\n"
     root = yaml.compose(text, Loader=yaml.CSafeLoader)
     assert root is not None

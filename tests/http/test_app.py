@@ -441,6 +441,21 @@ def test_openapi_lists_the_paths(client: TestClient) -> None:
     } <= set(document["paths"])
     assert "post" in document["paths"]["/api/v1/validate"]
     assert "post" in document["paths"]["/api/v1/refresh"]
+    operation_ids = [
+        operation["operationId"]
+        for path in document["paths"].values()
+        for operation in path.values()
+    ]
+    assert len(operation_ids) == len(set(operation_ids)), "operationIds must be unique"
+
+
+def test_head_answers_the_headers_of_get(client: TestClient, catalog: str) -> None:
+    for path in ("/api/v1/entities", "/api/v1/entities.yaml"):
+        got = client.get(path)
+        head = client.head(path)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["etag"] == got.headers["etag"]
+        assert client.head(path, headers={"If-None-Match": got.headers["etag"]}).status_code == 304
 
 
 GARBAGE_BODIES = [
