@@ -293,6 +293,7 @@ def check_text(
     compiled = compile_file(path, data, context)
     problems = list(compiled.problems)
     names = declared.keys() | {app.name for app in compiled.applications}
+    names.update(compiled.rejected_names)
     for app in compiled.applications:
         elsewhere = declared.get(app.name, path)
         if duplicates and elsewhere != path:

@@ -82,16 +82,19 @@ def application_entities(app: m.Application, path: str, context: EntityContext) 
     depends_on += [f"component:default/{name}" for name in spec.depends_on]
     if depends_on:
         component_spec["dependsOn"] = depends_on
+    links = _links(app, ordered_environments, context.links)
     component = _entity(
         "Component",
         meta.name,
         description=meta.description,
         tags=meta.tags,
-        links=_links(app, ordered_environments, context.links),
+        links=links,
         annotations=annotations,
         spec=component_spec,
     )
     entities = [component]
+    # A Resource lives and ships with its application: same locations, versions and links.
+    resource_annotations = {**annotations, "idp/application": meta.name}
     for resource, declared in zip(resources, spec.components, strict=True):
         entities.append(
             _entity(
@@ -99,8 +102,8 @@ def application_entities(app: m.Application, path: str, context: EntityContext) 
                 resource,
                 description=f"{declared.type} of {meta.name}",
                 tags=[],
-                links=[],
-                annotations={**_location_annotations(location), "idp/application": meta.name},
+                links=links,
+                annotations=resource_annotations,
                 spec={
                     "type": declared.type,
                     "owner": meta.owner,

@@ -180,7 +180,7 @@ def test_secrets_never_reach_an_entity() -> None:
 
 
 def test_one_resource_per_component_with_the_same_owner_and_system() -> None:
-    _, db, events = entities(full_application())
+    app, db, events = entities(full_application(), context(links=(ARGO,)))
     assert db == {
         "apiVersion": BACKSTAGE_API_VERSION,
         "kind": "Resource",
@@ -188,14 +188,15 @@ def test_one_resource_per_component_with_the_same_owner_and_system() -> None:
             "name": "payments-api-db",
             "namespace": "default",
             "description": "postgresql of payments-api",
-            "annotations": {
-                "backstage.io/managed-by-location": LOCATION,
-                "backstage.io/managed-by-origin-location": LOCATION,
-                "idp/application": "payments-api",
-            },
+            "links": app["metadata"]["links"],
+            "annotations": {**app["metadata"]["annotations"], "idp/application": "payments-api"},
         },
         "spec": {"type": "postgresql", "owner": "team-payments", "system": "payments"},
     }
+    # Same locations, versions and links as the application it ships with.
+    assert db["metadata"]["annotations"]["backstage.io/managed-by-location"] == LOCATION
+    assert any(key.startswith("idp/version.") for key in db["metadata"]["annotations"])
+    assert db["metadata"]["links"]
     assert events["metadata"]["name"] == "payments-api-events"
     assert events["spec"] == {"type": "queue", "owner": "team-payments", "system": "payments"}
 
