@@ -207,10 +207,10 @@ class Ingestor:
         with _gc_paused():
             for entry, compiled in self._compile(to_read):
                 files[entry.path] = (entry.sha, compiled)
-            if files.keys() != self._files.keys():
-                self._order = sorted(files)
-            catalog = assemble((files[path][1] for path in self._order), self._context)
-        self._files = files
+            # Sorting 10,000 paths is a good part of a one-file refresh: only when paths change.
+            order = sorted(files) if files.keys() != self._files.keys() else self._order
+            catalog = assemble((files[path][1] for path in order), self._context)
+        self._files, self._order = files, order
         self._processed = (revision, catalog)
         return len(to_read) + deleted
 
