@@ -5,11 +5,11 @@ import contextlib
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from catalog_service import __version__
 from catalog_service.domain.catalog import check_text
@@ -192,11 +192,22 @@ async def _poll(ingestor: Ingestor, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def _conditional(request: Request, etag: str, body: Any, media_type: str) -> Response:
+SEND_CHUNK_BYTES = 256 * 1024
+
+
+def _conditional(
+    request: Request, etag: str, body: Callable[[], bytes], media_type: str
+) -> Response:
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return Response(content=body(), media_type=media_type, headers=headers)
+    content = body()
+    headers["Content-Length"] = str(len(content))
+    # Sent in slices of the one shared body: a large catalog handed to the transport whole is
+    # copied into its buffer for every slow reader.
+    view = memoryview(content)
+    chunks = (view[i : i + SEND_CHUNK_BYTES] for i in range(0, len(content), SEND_CHUNK_BYTES))
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
