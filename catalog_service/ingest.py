@@ -136,13 +136,16 @@ class Ingestor:
             self.last_attempt_at = time.time()
             try:
                 revision = self._source.fetch()
+            except SourceError as error:
+                self._failed(error)
+                raise
+            try:
                 changed = self._process(revision)
             except SourceError as error:
-                self.last_error = error.message
-                if self.snapshot is None:
-                    logger.error("ingest failed, no catalog to serve yet: %s", error)
-                else:
-                    logger.error("ingest failed, still serving the last good catalog: %s", error)
+                # Fetched, but the mirror cannot be read: a fresh clone next time mends it.
+                self._source.discard_mirror()
+                self._processed = None
+                self._failed(error)
                 raise
             assert self._processed is not None
             catalog = self._processed[1]
@@ -173,6 +176,13 @@ class Ingestor:
                 duration_seconds=duration,
                 reason=self.held_back.reason if status == "held-back" and self.held_back else None,
             )
+
+    def _failed(self, error: SourceError) -> None:
+        self.last_error = error.message
+        if self.snapshot is None:
+            logger.error("ingest failed, no catalog to serve yet: %s", error)
+        else:
+            logger.error("ingest failed, still serving the last good catalog: %s", error)
 
     def _process(self, revision: str) -> int:
         """Recompile the files that changed since the last processed revision; count them."""

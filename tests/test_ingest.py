@@ -244,6 +244,11 @@ def test_a_corrupt_mirror_fails_the_ingest_and_keeps_nothing_half_done(
     assert restarted.snapshot is None
     assert restarted.last_error is not None and blob in restarted.last_error
 
+    # The mirror is only a cache: the next refresh clones it anew and the catalog is whole.
+    assert restarted.refresh().status == "applied"
+    assert restarted.last_error is None
+    assert current(restarted).catalog.manifest_files == 2
+
 
 def test_finding_no_manifests_is_held_back_until_forced(
     gitops: GitOpsRepo, ingestor: Ingestor, caplog: pytest.LogCaptureFixture

@@ -98,6 +98,16 @@ class GitSource:
         )
         return str(commit)
 
+    def discard_mirror(self) -> None:
+        """Drop the local mirror (it is only a cache): the next fetch clones it anew.
+
+        For a mirror that cannot be read (a missing or corrupt object): fetching again would
+        not repair it, since git believes it already has what the remote offers."""
+        self._repo = None
+        if (self.mirror_dir / "HEAD").exists():
+            logger.warning("discarding the mirror at %s; the next fetch clones it", self.mirror_dir)
+            shutil.rmtree(self.mirror_dir, ignore_errors=True)
+
     def _open_or_clone(self) -> git.Repo:
         if self._repo is not None and (self.mirror_dir / "HEAD").exists():
             return self._repo
