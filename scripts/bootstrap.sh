@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sourced by the other scripts: a virtual environment in .venv with the project installed.
+# Run by the other scripts: a virtual environment in .venv with the project installed.
+#   bash scripts/bootstrap.sh [EXTRAS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"

@@ -3,5 +3,5 @@
 #   bash scripts/demo.sh [--port 8080] [--reset]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$ROOT/scripts/bootstrap.sh"
+bash "$ROOT/scripts/bootstrap.sh"
 exec "$ROOT/.venv/bin/catalog-service" demo "$@"

@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-source "$ROOT/scripts/bootstrap.sh" dev
+bash "$ROOT/scripts/bootstrap.sh" dev
 
 echo "== ruff and mypy"
 .venv/bin/ruff check .
