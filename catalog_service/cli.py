@@ -144,10 +144,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _validation_context(config: Path | None) -> EntityContext:
-    if config is not None or os.environ.get("CATALOG_CONFIG"):
-        return entity_context(load_settings(config))
-    # Without configuration only the environment names matter: the documented defaults.
-    return EntityContext(environments=("dev", "staging", "prod"), links=(), location_prefix="")
+    # Checking files needs the environment names (and links), not a source: a GitOps repository's
+    # CI can give them in a small file or in CATALOG_ENVIRONMENTS, without source.url.
+    return entity_context(load_settings(config, defaults={"source": {"url": "."}}))
 
 
 def _manifest_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:

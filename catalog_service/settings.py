@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -149,15 +150,21 @@ class Settings(BaseSettings):
         return base / "catalog-service" / "mirrors" / key
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    **overrides: Any,
+) -> Settings:
     """Read the configuration file (``--config`` or ``CATALOG_CONFIG``) and the environment.
 
+    ``defaults`` stand for top-level keys the file leaves out; ``overrides`` replace the file's.
     Raises :class:`ConfigurationError` naming every wrong setting, never echoing its value.
     """
     path = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = dict(defaults or {})
     if path is not None:
-        data = _read_config_file(path)
+        data.update(_read_config_file(path))
     data.update(overrides)
     try:
         return Settings(**data)

@@ -152,6 +152,21 @@ def test_validate_uses_the_configured_environments(
     assert run(["validate", str(manifest)], capsys)[0] == 0
 
 
+def test_validate_needs_no_source_only_environment_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(application_yaml("app"))  # declares dev and prod
+    config = tmp_path / "environments.yaml"
+    config.write_text("environments: [dev, prod]\n")
+    assert run(["validate", "--config", str(config), str(manifest)], capsys)[0] == 0
+
+    monkeypatch.setenv("CATALOG_ENVIRONMENTS", '["qa", "live"]')
+    status, out, _ = run(["validate", str(manifest)], capsys)
+    assert status == 1
+    assert "unknown environment 'dev'" in out
+
+
 # -- schema -------------------------------------------------------------------------------------
 
 
