@@ -153,8 +153,12 @@ def _manifest_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             for found in sorted(path.rglob("*")):
-                if found.name.endswith(MANIFEST_SUFFIXES) and (
-                    found.is_file() or found.is_symlink()
+                # Hidden folders (.git, .github/workflows) hold YAML that is not manifests.
+                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
+                if (
+                    not hidden
+                    and found.name.endswith(MANIFEST_SUFFIXES)
+                    and (found.is_file() or found.is_symlink())
                 ):
                     yield found, found.as_posix()
         elif path.exists() or path.is_symlink():

@@ -302,3 +302,18 @@ def test_the_installed_script_runs(manifests: Path) -> None:
     assert bad.returncode == 1
     assert GITHUB_ANNOTATION.match(bad.stdout)
     assert "1 problem(s)" in bad.stderr
+
+
+def test_validate_skips_hidden_folders_such_as_github_workflows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "app.yaml").write_text(application_yaml("app"))
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text("on: push\njobs: {}\n")
+    status, out, err = run(["validate", str(tmp_path)], capsys)
+    assert (status, out) == (0, "")
+    assert "1 file(s) checked" in err
+    # Named explicitly, a file in a hidden folder is still checked.
+    assert run(["validate", str(workflows / "ci.yml")], capsys)[0] == 1
