@@ -33,6 +33,7 @@ def entity_context(settings: Settings) -> EntityContext:
         links=tuple(LinkTemplate(link.title, link.url) for link in settings.links),
         location_prefix=location_prefix(settings),
         github_web_url=settings.github.web_url,
+        edit_url_prefix=edit_url_prefix(settings),
     )
 
 
@@ -43,6 +44,15 @@ def location_prefix(settings: Settings) -> str:
     if web is not None:
         return f"url:{web.rstrip('/')}/blob/{source.branch}/"
     return f"file:{Path(source.url).expanduser().resolve()}/"
+
+
+def edit_url_prefix(settings: Settings) -> str | None:
+    """GitHub's editor for the branch's files, when the repository is on GitHub."""
+    web = settings.source.webUrl or _web_url(settings.source.url)
+    github_hosts = {"github.com", urlsplit(settings.github.web_url).hostname}
+    if web is None or urlsplit(web).hostname not in github_hosts:
+        return None
+    return f"{web.rstrip('/')}/edit/{settings.source.branch}/"
 
 
 def _web_url(url: str) -> str | None:

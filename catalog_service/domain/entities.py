@@ -17,6 +17,8 @@ BACKSTAGE_API_VERSION = "backstage.io/v1alpha1"
 MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
 MANAGED_BY_ORIGIN_LOCATION = "backstage.io/managed-by-origin-location"
 SOURCE_LOCATION = "backstage.io/source-location"
+VIEW_URL = "backstage.io/view-url"
+EDIT_URL = "backstage.io/edit-url"
 PROJECT_SLUG = "github.com/project-slug"
 VERSION_ANNOTATION_PREFIX = "idp/version."
 PLACEHOLDERS = ("{name}", "{system}", "{environment}")
@@ -45,16 +47,29 @@ class EntityContext:
     # The location annotation of a manifest is this prefix plus its path in the repository.
     location_prefix: str
     github_web_url: str = "https://github.com"
+    # Where a manifest is edited in the browser (GitHub's /edit/<branch>/), when known.
+    edit_url_prefix: str | None = None
 
     def location(self, path: str) -> str:
         return self.location_prefix + path
+
+    def location_annotations(self, path: str) -> dict[str, str]:
+        """Where the manifest declaring an entity lives. Backstage replaces the managed-by
+        pair with the Location it read the entity from; the view and edit URLs stay, and give
+        the entity page its buttons to see and edit the manifest."""
+        location = self.location(path)
+        annotations = {MANAGED_BY_LOCATION: location, MANAGED_BY_ORIGIN_LOCATION: location}
+        if location.startswith("url:"):
+            annotations[VIEW_URL] = location.removeprefix("url:")
+        if self.edit_url_prefix is not None:
+            annotations[EDIT_URL] = self.edit_url_prefix + path
+        return annotations
 
 
 def application_entities(app: m.Application, path: str, context: EntityContext) -> list[Entity]:
     """The Component of an application, then one Resource per component inside it."""
     meta, spec = app.metadata, app.spec
-    location = context.location(path)
-    annotations = _location_annotations(location)
+    annotations = context.location_annotations(path)
     if spec.source is not None:
         annotations[PROJECT_SLUG] = spec.source.repository
         annotations[SOURCE_LOCATION] = (
@@ -122,7 +137,7 @@ def declared_system_entity(system: m.System, path: str, context: EntityContext) 
         description=meta.description,
         tags=meta.tags,
         links=[_link(link) for link in meta.links],
-        annotations=_location_annotations(context.location(path)),
+        annotations=context.location_annotations(path),
         spec={"owner": meta.owner},
     )
 
@@ -133,7 +148,7 @@ def implied_system_entity(
     """A System nobody declared, implied by its applications: their owners, and the path of the
     first one's manifest (in path order), where the System is said to be managed."""
     owner = implied_owner(owners)
-    annotations = _location_annotations(context.location(first_path))
+    annotations = context.location_annotations(first_path)
     annotations["idp/implied"] = "true"
     return _entity(
         "System",
@@ -168,10 +183,6 @@ def full_owner_ref(owner: str) -> str:
 def compact_owner_ref(full: str) -> str:
     """The shortest ref Backstage reads as the same owner."""
     return full.removeprefix("group:default/")
-
-
-def _location_annotations(location: str) -> dict[str, str]:
-    return {MANAGED_BY_LOCATION: location, MANAGED_BY_ORIGIN_LOCATION: location}
 
 
 def _links(

@@ -21,6 +21,7 @@ from catalog_service.domain.parsing import ParsedFile, parse_file
 ENVIRONMENTS = ("dev", "staging", "prod")
 PATH = "apps/app.yaml"
 LOCATION_PREFIX = "url:https://github.com/acme/gitops/blob/main/"
+EDIT_URL_PREFIX = "https://github.com/acme/gitops/edit/main/"
 
 # Drop a key from a builder's result: ``application(image=DROP)``.
 DROP: Any = object()
@@ -31,8 +32,14 @@ def context(
     environments: tuple[str, ...] = ENVIRONMENTS,
     links: tuple[LinkTemplate, ...] = (),
     location_prefix: str = LOCATION_PREFIX,
+    edit_url_prefix: str | None = EDIT_URL_PREFIX,
 ) -> EntityContext:
-    return EntityContext(environments=environments, links=links, location_prefix=location_prefix)
+    return EntityContext(
+        environments=environments,
+        links=links,
+        location_prefix=location_prefix,
+        edit_url_prefix=edit_url_prefix,
+    )
 
 
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,14 @@ from catalog_service.domain.entities import (
     implied_owner,
     implied_system_entity,
 )
-from tests.domain.support import LOCATION_PREFIX, application, context, model, system
+from tests.domain.support import (
+    EDIT_URL_PREFIX,
+    LOCATION_PREFIX,
+    application,
+    context,
+    model,
+    system,
+)
 
 PATH = "apps/payments/payments-api.yaml"
 LOCATION = LOCATION_PREFIX + PATH
@@ -100,6 +107,8 @@ def test_component_of_the_design_example() -> None:
             "annotations": {
                 "backstage.io/managed-by-location": LOCATION,
                 "backstage.io/managed-by-origin-location": LOCATION,
+                "backstage.io/view-url": LOCATION.removeprefix("url:"),
+                "backstage.io/edit-url": "https://github.com/acme/gitops/edit/main/" + PATH,
                 "github.com/project-slug": "acme/payments-api",
                 "backstage.io/source-location": "url:https://github.com/acme/payments-api/tree/HEAD/",
                 "idp/image": "registry.example.com/acme/payments-api",
@@ -389,6 +398,8 @@ def test_declared_system() -> None:
             "annotations": {
                 "backstage.io/managed-by-location": location,
                 "backstage.io/managed-by-origin-location": location,
+                "backstage.io/view-url": location.removeprefix("url:"),
+                "backstage.io/edit-url": EDIT_URL_PREFIX + "apps/payments/system.yaml",
             },
         },
         "spec": {"owner": "team-payments"},
@@ -409,6 +420,8 @@ def test_implied_system() -> None:
             "annotations": {
                 "backstage.io/managed-by-location": location,
                 "backstage.io/managed-by-origin-location": location,
+                "backstage.io/view-url": location.removeprefix("url:"),
+                "backstage.io/edit-url": EDIT_URL_PREFIX + "apps/storefront/a.yaml",
                 "idp/implied": "true",
             },
         },
@@ -444,3 +457,11 @@ def test_owner_refs() -> None:
     assert compact_owner_ref("group:default/team-a") == "team-a"
     assert compact_owner_ref("group:other/team-a") == "group:other/team-a"
     assert compact_owner_ref("user:default/jane") == "user:default/jane"
+
+
+def test_view_and_edit_urls_only_where_the_repository_has_web_pages() -> None:
+    local = context(location_prefix="file:/srv/gitops/", edit_url_prefix=None)
+    annotations = component(application(), local)["metadata"]["annotations"]
+    assert annotations["backstage.io/managed-by-location"] == "file:/srv/gitops/" + PATH
+    assert "backstage.io/view-url" not in annotations
+    assert "backstage.io/edit-url" not in annotations
