@@ -173,7 +173,8 @@ def _merge_sources(node: Node, loader: yaml.CSafeLoader) -> list[dict[str, Any]]
 
 
 def _documents(path: str, text: str, problems: list[Problem]) -> Iterator[tuple[Node, Any]]:
-    """Each document's node tree and its plain value; a YAML error ends the file there."""
+    """Each document's node tree and its plain value. A syntax error ends the file there; a
+    document that parsed but cannot be a value is a problem, and the next documents still count."""
     loader = yaml.CSafeLoader(text)
     may_alias = "&" in text  # no anchor, no alias: the expansion check can be skipped
     try:
@@ -190,12 +191,14 @@ def _documents(path: str, text: str, problems: list[Problem]) -> Iterator[tuple[
                         " through anchors and aliases",
                     )
                 )
-                return
+                continue
             try:
                 value = _to_python(root, loader)
             except (_DocumentError, yaml.constructor.ConstructorError) as error:
-                # The node tree is whole, so the parser can go on: the next documents still count.
                 problems.append(_yaml_problem(path, error))
+                continue
+            except RecursionError:  # nested deeper than the interpreter's stack allows
+                problems.append(_at(path, root, "invalid YAML: nesting is too deep"))
                 continue
             yield root, value
     except yaml.MarkedYAMLError as error:

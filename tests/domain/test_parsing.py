@@ -204,6 +204,12 @@ def test_an_alias_bomb_after_a_good_document_keeps_the_good_one() -> None:
     assert [s.manifest.metadata.name for s in parsed.systems] == ["payments"]
 
 
+def test_an_alias_bomb_before_a_good_document_keeps_the_good_one() -> None:
+    parsed = parse(BILLION_LAUGHS + "---\n" + VALID_SYSTEM)
+    assert [str(problem) for problem in parsed.problems] == [f"apps/app.yaml:1:1: {ALIAS_LIMIT}"]
+    assert [s.manifest.metadata.name for s in parsed.systems] == ["payments"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -301,6 +307,14 @@ def test_deep_nesting_under_the_parser_limit_is_a_problem_not_a_crash() -> None:
         "[" * 900 + "]" * 900 + "}\n"
     )
     assert only_problem(text) == "apps/app.yaml:1:1: invalid YAML: nesting is too deep"
+
+
+def test_too_deep_nesting_keeps_the_next_documents() -> None:
+    parsed = parse("a: " + "[" * 900 + "]" * 900 + "\n---\n" + VALID_SYSTEM)
+    assert [str(p) for p in parsed.problems] == [
+        "apps/app.yaml:1:1: invalid YAML: nesting is too deep"
+    ]
+    assert [s.manifest.metadata.name for s in parsed.systems] == ["payments"]
 
 
 def test_moderate_nesting_is_a_plain_problem() -> None:
