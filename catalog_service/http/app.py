@@ -21,6 +21,17 @@ from catalog_service.errors import (
     SourceError,
 )
 from catalog_service.http.errors import error_body, install_error_handlers
+from catalog_service.http.schemas import (
+    EntitiesResponse,
+    ErrorResponse,
+    HealthResponse,
+    HeldBackOut,
+    ProblemOut,
+    ProblemsResponse,
+    ReadinessResponse,
+    RefreshResponse,
+    ValidateResponse,
+)
 from catalog_service.ingest import Ingestor, IngestOutcome, Snapshot
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings
@@ -28,6 +39,7 @@ from catalog_service.settings import Settings
 logger = logging.getLogger(__name__)
 
 YAML_MEDIA_TYPE = "application/yaml"
+ERROR: dict[str, Any] = {"model": ErrorResponse}
 
 
 def create_app(
@@ -73,11 +85,34 @@ def create_app(
 
     Current = Annotated[Snapshot, Depends(snapshot)]  # noqa: N806
 
-    @app.get("/api/v1/entities", tags=["catalog"], summary="All entities, as JSON")
+    @app.get(
+        "/api/v1/entities",
+        tags=["catalog"],
+        summary="All entities, as JSON",
+        response_model=None,
+        responses={
+            200: {"model": EntitiesResponse, "description": "With a strong ETag"},
+            304: {"description": "Not modified: If-None-Match holds the current ETag"},
+            503: ERROR,
+        },
+    )
     def entities(request: Request, current: Current) -> Response:
         return _conditional(request, current.etag, lambda: current.body, "application/json")
 
-    @app.get("/api/v1/entities.yaml", tags=["catalog"], summary="All entities, as YAML")
+    @app.get(
+        "/api/v1/entities.yaml",
+        tags=["catalog"],
+        summary="All entities, as YAML",
+        response_model=None,
+        responses={
+            200: {
+                "content": {YAML_MEDIA_TYPE: {"schema": {"type": "string"}}},
+                "description": "Multi-document YAML, one entity a document",
+            },
+            304: {"description": "Not modified: If-None-Match holds the current ETag"},
+            503: ERROR,
+        },
+    )
     def entities_yaml(request: Request, current: Current) -> Response:
         return _conditional(request, current.yaml_etag, lambda: current.yaml_body, YAML_MEDIA_TYPE)
 
@@ -90,17 +125,14 @@ def create_app(
         app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
 
     @app.get("/api/v1/problems", tags=["catalog"], summary="The manifests that were rejected")
-    def problems() -> dict[str, Any]:
+    def problems() -> ProblemsResponse:
         current = ingestor.snapshot
-        held = ingestor.held_back
-        return {
-            "revision": current.revision if current else None,
-            "problems": [problem.to_json() for problem in current.catalog.problems]
-            if current
-            else [],
-            "heldBack": {"revision": held.revision, "reason": held.reason} if held else None,
-            "sourceError": ingestor.last_error,
-        }
+        return ProblemsResponse(
+            revision=current.revision if current else None,
+            problems=[ProblemOut.of(p) for p in current.catalog.problems] if current else [],
+            heldBack=HeldBackOut.of(ingestor.held_back),
+            sourceError=ingestor.last_error,
+        )
 
     @app.post(
         "/api/v1/validate",
@@ -120,54 +152,59 @@ def create_app(
                 " an application name declared in another file is then a problem too",
             ),
         ] = None,
-    ) -> dict[str, Any]:
+    ) -> ValidateResponse:
         data = await _read_body(request, MAX_FILE_BYTES)
         current = ingestor.snapshot
         declared = current.catalog.declared if current else {}
         found = check_text(
             path or "manifest.yaml", data, context, declared, duplicates=path is not None
         )
-        return {"valid": not found, "problems": [problem.to_json() for problem in found]}
+        return ValidateResponse(valid=not found, problems=[ProblemOut.of(p) for p in found])
 
     @app.post(
         "/api/v1/refresh",
         tags=["catalog"],
         summary="Ingest now",
         dependencies=[Depends(require_token)],
+        responses={401: ERROR, 502: ERROR},
     )
-    async def refresh(force: bool = False) -> dict[str, Any]:
+    async def refresh(force: bool = False) -> RefreshResponse:
         outcome = await _ingest(ingestor, force)
-        return {
-            "status": outcome.status,
-            "revision": outcome.revision,
-            "entities": outcome.entities,
-            "problems": outcome.problems,
-            "changedFiles": outcome.changed_files,
-            "durationSeconds": round(outcome.duration_seconds, 4),
-            "reason": outcome.reason,
-        }
+        return RefreshResponse(
+            status=outcome.status,
+            revision=outcome.revision,
+            entities=outcome.entities,
+            problems=outcome.problems,
+            changedFiles=outcome.changed_files,
+            durationSeconds=round(outcome.duration_seconds, 4),
+            reason=outcome.reason,
+        )
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> HealthResponse:
+        return HealthResponse(status="ok")
 
-    @app.get("/readyz", tags=["health"], summary="Readiness: a first ingest has succeeded")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: a first ingest has succeeded",
+        response_model=ReadinessResponse,
+        responses={503: {"model": ReadinessResponse, "description": "No catalog yet"}},
+    )
     def readyz() -> JSONResponse:
         current = ingestor.snapshot
-        now = time.time()
         success = ingestor.last_success_at
-        held = ingestor.held_back
-        body = {
-            "ready": current is not None,
-            "revision": current.revision if current else None,
-            "entities": current.catalog.entity_count if current else 0,
-            "appliedAt": current.created_at if current else None,
-            "lastSuccessAt": success,
-            "secondsSinceLastSuccess": round(now - success, 3) if success else None,
-            "lastError": ingestor.last_error,
-            "heldBack": {"revision": held.revision, "reason": held.reason} if held else None,
-        }
-        return JSONResponse(body, status_code=200 if current is not None else 503)
+        body = ReadinessResponse(
+            ready=current is not None,
+            revision=current.revision if current else None,
+            entities=current.catalog.entity_count if current else 0,
+            appliedAt=current.created_at if current else None,
+            lastSuccessAt=success,
+            secondsSinceLastSuccess=round(time.time() - success, 3) if success else None,
+            lastError=ingestor.last_error,
+            heldBack=HeldBackOut.of(ingestor.held_back),
+        )
+        return JSONResponse(body.model_dump(), status_code=200 if current is not None else 503)
 
     return app
 
