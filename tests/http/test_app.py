@@ -11,8 +11,10 @@ import httpx
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from catalog_service.domain.parsing import MAX_FILE_BYTES
+from catalog_service.http import schemas
 from catalog_service.http.app import create_app
 from catalog_service.ingest import Ingestor
 from catalog_service.service import build_ingestor
@@ -447,6 +449,33 @@ def test_openapi_lists_the_paths(client: TestClient) -> None:
         for operation in path.values()
     ]
     assert len(operation_ids) == len(set(operation_ids)), "operationIds must be unique"
+
+
+def _response_schema(document: dict[str, Any], path: str, method: str, status: str) -> str:
+    content = document["paths"][path][method]["responses"][status]["content"]
+    return str(content["application/json"]["schema"]["$ref"]).rsplit("/", 1)[-1]
+
+
+def test_openapi_describes_the_answers(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert _response_schema(document, "/api/v1/entities", "get", "200") == "EntitiesResponse"
+    assert _response_schema(document, "/api/v1/problems", "get", "200") == "ProblemsResponse"
+    assert _response_schema(document, "/api/v1/validate", "post", "200") == "ValidateResponse"
+    assert _response_schema(document, "/api/v1/refresh", "post", "200") == "RefreshResponse"
+    assert _response_schema(document, "/api/v1/refresh", "post", "401") == "ErrorResponse"
+    assert _response_schema(document, "/readyz", "get", "503") == "ReadinessResponse"
+
+
+def test_answers_match_their_models(client: TestClient, catalog: str) -> None:
+    answers: dict[str, type[BaseModel]] = {
+        "/api/v1/problems": schemas.ProblemsResponse,
+        "/readyz": schemas.ReadinessResponse,
+        "/healthz": schemas.HealthResponse,
+        "/api/v1/entities": schemas.EntitiesResponse,
+    }
+    for path, model in answers.items():
+        model.model_validate_json(client.get(path).content, strict=True)
+    schemas.ErrorResponse.model_validate_json(client.post("/api/v1/refresh").content)
 
 
 def test_head_answers_the_headers_of_get(client: TestClient, catalog: str) -> None:
