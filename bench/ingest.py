@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 import httpx
 import yaml
@@ -172,6 +173,17 @@ def main() -> int:
         )
 
         refresh_times, fetch_times = [], []
+        source = ingestor.source
+        fetch = source.fetch
+
+        def timed_fetch() -> str:
+            started = time.perf_counter()
+            try:
+                return fetch()
+            finally:
+                fetch_times.append(time.perf_counter() - started)
+
+        source.fetch = timed_fetch  # type: ignore[method-assign]
         rng = random.Random(7)
         for round_ in range(args.refreshes):
             index = rng.randrange(args.manifests)
@@ -179,19 +191,16 @@ def main() -> int:
             path.write_text(path.read_text().replace("replicas: 3", f"replicas: {4 + round_}"))
             git(repo, "-c", "user.name=b", "-c", "user.email=b@e", "commit", "-qam", "bump")
             started = time.perf_counter()
-            ingestor._source.fetch()
-            fetch_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            outcome = ingestor.refresh()
+            outcome = ingestor.refresh()  # fetches the new commit, then ingests it
             refresh_times.append(time.perf_counter() - started)
             assert outcome.status == "applied" and outcome.changed_files == 1, outcome
-        refresh = sorted(refresh_times)[len(refresh_times) // 2]
-        fetch = sorted(fetch_times)[len(fetch_times) // 2]
+        refresh = median(refresh_times)
+        fetched = median(fetch_times)
         print(
             f"one-file refresh (median of {args.refreshes}):  {refresh * 1000:6.1f} ms"
             f"   target < {REFRESH_TARGET_SECONDS * 1000:.0f} ms"
             f"  {'OK' if refresh < REFRESH_TARGET_SECONDS else 'MISSED'}"
-            f"   (of which git fetch ~{fetch * 1000:.1f} ms)"
+            f"   (git fetch {fetched * 1000:.1f} ms + ingest {(refresh - fetched) * 1000:.1f} ms)"
         )
         print(f"refresh / cold ingest:             {refresh / cold:8.4f} x")
 

@@ -19,7 +19,14 @@ from typing import Literal
 
 import yaml
 
-from catalog_service.domain.catalog import Catalog, CompiledFile, assemble, compile_file, rejected
+from catalog_service.domain.catalog import (
+    Catalog,
+    CompiledFile,
+    assemble,
+    compile_file,
+    reassemble,
+    rejected,
+)
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.parsing import MAX_FILE_BYTES
 from catalog_service.errors import SourceError
@@ -126,6 +133,10 @@ class Ingestor:
         self.last_success_at: float | None = None
         self.last_attempt_at: float | None = None
 
+    @property
+    def source(self) -> GitSource:
+        return self._source
+
     def refresh(self, force: bool = False) -> IngestOutcome:
         """Fetch and ingest; ``force`` applies an ingest that would be held back.
 
@@ -217,12 +228,23 @@ class Ingestor:
         with _gc_paused():
             for entry, compiled in self._compile(to_read):
                 files[entry.path] = (entry.sha, compiled)
-            # Sorting 10,000 paths is a good part of a one-file refresh: only when paths change.
-            order = sorted(files) if files.keys() != self._files.keys() else self._order
-            catalog = assemble((files[path][1] for path in order), self._context)
+            order, catalog = self._assemble(files, [entry.path for entry in to_read])
         self._files, self._order = files, order
         self._processed = (revision, catalog)
         return len(to_read) + deleted
+
+    def _assemble(
+        self, files: dict[str, tuple[str, CompiledFile]], changed: list[str]
+    ) -> tuple[list[str], Catalog]:
+        """The files' paths in order, and their catalog: when no path came or went, only what
+        changed is redone."""
+        previous = self._processed[1] if self._processed else None
+        if previous is None or files.keys() != self._files.keys():
+            order = sorted(files)  # a good part of a one-file refresh: only when paths change
+            return order, assemble([files[path][1] for path in order], self._context)
+        replaced = {path: (self._files[path][1], files[path][1]) for path in changed}
+        ordered = [files[path][1] for path in self._order]
+        return self._order, reassemble(previous, ordered, replaced, self._context)
 
     def _compile(self, entries: list[TreeEntry]) -> Iterable[tuple[TreeEntry, CompiledFile]]:
         regular = []

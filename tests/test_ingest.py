@@ -443,3 +443,33 @@ def test_a_mirror_removed_while_running_is_recovered(
     outcome = ingestor.refresh()
     assert outcome.status == "applied" and outcome.revision == head
     assert names(ingestor) == {"shop", "app-0", "app-1", "app-2"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"version": "2.0.0"}, id="a-version-bump"),
+        pytest.param({"owner": "team-other"}, id="a-new-owner"),
+        pytest.param({"depends_on": ["nowhere"]}, id="a-broken-dependency"),
+    ],
+)
+def test_a_refreshed_catalog_equals_a_cold_ingest_of_the_same_commit(
+    gitops: GitOpsRepo, make_settings: SettingsFactory, tmp_path: Path, change: dict[str, Any]
+) -> None:
+    seed(gitops, 5)
+    gitops.add_application("payments-api", system="payments", components=[("db", "postgresql")])
+    gitops.commit()
+    ingestor = build_ingestor(make_settings())
+    ingestor.refresh()
+
+    gitops.add_application(
+        "payments-api", system="payments", components=[("db", "postgresql")], **change
+    )
+    gitops.commit()
+    assert ingestor.refresh().changed_files == 1
+    cold = build_ingestor(make_settings(source={"cacheDir": str(tmp_path / "cold-mirror")}))
+    cold.refresh()
+
+    assert current(ingestor).catalog == current(cold).catalog
+    assert current(ingestor).body == current(cold).body
+    assert current(ingestor).etag == current(cold).etag

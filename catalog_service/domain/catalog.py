@@ -11,8 +11,8 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import chain
 
 from catalog_service.domain import manifests as m
@@ -52,6 +52,20 @@ class CompiledApplication:
     depends_on_at: tuple[Position, ...]
     components_at: tuple[Position, ...]
 
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What the rules across files read of this application (not its documents)."""
+        return (
+            self.name,
+            self.system,
+            self.owner,
+            self.depends_on,
+            self.resource_names,
+            self.name_at,
+            self.depends_on_at,
+            self.components_at,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledSystem:
@@ -73,6 +87,17 @@ class CompiledFile:
     @property
     def manifest_count(self) -> int:
         return len(self.applications) + len(self.systems) + len(self.problems)
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What the rules across files read of this file: two versions of a file with the same
+        shape differ only in their own documents (a version bump, a description, a link)."""
+        return (
+            tuple(app.shape for app in self.applications),
+            tuple((system.name, system.name_at, system.document) for system in self.systems),
+            self.problems,
+            self.rejected_names,
+        )
 
 
 def compile_file(path: str, data: bytes, context: EntityContext) -> CompiledFile:
@@ -136,12 +161,19 @@ class Catalog:
     applications: tuple[CompiledApplication, ...]
     # Every application name a manifest declares, valid or not, and the path declaring it.
     declared: Mapping[str, str]
-    manifest_files: int
+    paths: tuple[str, ...]  # of the files, in order
     digest: str
+    # Per path: where its accepted applications' documents, and the applications, stand in
+    # ``documents`` and ``applications`` (start, end, start, end), for ``reassemble``.
+    spans: Mapping[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     @property
     def entity_count(self) -> int:
         return len(self.documents)
+
+    @property
+    def manifest_files(self) -> int:
+        return len(self.paths)
 
 
 def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
@@ -213,11 +245,13 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
             members = by_system[name]
             owners = tuple(app.owner for app in members)
             documents.append(_implied_system(name, owners, members[0].path, context))
-    documents.extend(chain.from_iterable(app.documents for app in accepted))
+    spans: dict[str, tuple[int, int, int, int]] = {}
+    for index, app in enumerate(accepted):
+        start = len(documents)
+        documents.extend(app.documents)
+        doc_start, _, app_start, _ = spans.get(app.path, (start, 0, index, 0))
+        spans[app.path] = (doc_start, len(documents), app_start, index + 1)
     refs = frozenset(chain(system_refs, chain.from_iterable(app.refs for app in accepted)))
-    # The output is a function of the files and the context: hashing their digests is enough.
-    digest = hashlib.blake2b(repr(context).encode(), digest_size=16)
-    digest.update(b"".join(file.digest for file in files))
     problems.sort()
     return Catalog(
         documents=tuple(documents),
@@ -225,9 +259,50 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         problems=tuple(problems),
         applications=tuple(accepted),
         declared=declared_names,
-        manifest_files=len(files),
-        digest=digest.hexdigest(),
+        paths=tuple(file.path for file in files),
+        digest=_catalog_digest(files, context),
+        spans=spans,
     )
+
+
+def reassemble(
+    previous: Catalog,
+    files: Sequence[CompiledFile],
+    replaced: Mapping[str, tuple[CompiledFile, CompiledFile]],
+    context: EntityContext,
+) -> Catalog:
+    """``assemble(files)``, given the catalog of the same paths before some files were
+    ``replaced`` (path: old, new). When every replaced file keeps its shape, no rule across
+    files can answer differently: only those files' documents are swapped in, which keeps a
+    refresh after a version bump from redoing the work of every other file."""
+    same_paths = tuple(file.path for file in files) == previous.paths
+    if not same_paths or any(old.shape != new.shape for old, new in replaced.values()):
+        return assemble(files, context)
+    documents = list(previous.documents)
+    applications = list(previous.applications)
+    for path, (_, new) in replaced.items():
+        if path not in previous.spans:
+            continue  # none of its applications is in the catalog, and none will be
+        doc_start, doc_end, app_start, app_end = previous.spans[path]
+        accepted = {app.name for app in previous.applications[app_start:app_end]}
+        now = [app for app in new.applications if app.name in accepted]
+        documents[doc_start:doc_end] = [document for app in now for document in app.documents]
+        applications[app_start:app_end] = now
+    if len(documents) != len(previous.documents):  # the spans no longer hold: start over
+        return assemble(files, context)
+    return replace(
+        previous,
+        documents=tuple(documents),
+        applications=tuple(applications),
+        digest=_catalog_digest(files, context),
+    )
+
+
+def _catalog_digest(files: Sequence[CompiledFile], context: EntityContext) -> str:
+    # The output is a function of the files and the context: hashing their digests is enough.
+    digest = hashlib.blake2b(repr(context).encode(), digest_size=16)
+    digest.update(b"".join(file.digest for file in files))
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -83,15 +83,18 @@ class GitSource:
                 "--no-tags",
                 "--force",
                 "--update-head-ok",
+                "--no-write-fetch-head",  # nobody reads it
+                "--no-show-forced-updates",  # `+` accepts them; checking costs a history walk
                 "origin",
                 f"+refs/heads/{self.branch}:refs/heads/{self.branch}",
                 env=self._git_env(),
                 kill_after_timeout=GIT_TIMEOUT_SECONDS,
             )
-            commit = repo.git.rev_parse("--verify", f"refs/heads/{self.branch}^{{commit}}")
+            # Read from the ref files: no process to start, on the path of every refresh.
+            commit = git.SymbolicReference.dereference_recursive(repo, f"refs/heads/{self.branch}")
         except git.GitCommandError as error:
             raise SourceError(self._describe(error)) from None
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError, OSError) as error:
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError, OSError, ValueError) as error:
             raise SourceError(f"cannot use the mirror at {self.mirror_dir}: {error}") from None
         logger.debug(
             "fetched %s@%s in %.3fs", self.display_url, self.branch, time.perf_counter() - started

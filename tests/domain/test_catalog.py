@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from catalog_service.domain.catalog import (
     assemble,
     check_text,
     compile_file,
     encode_entity,
+    reassemble,
     rejected,
 )
 from catalog_service.domain.entities import LinkTemplate
@@ -481,3 +484,83 @@ def test_check_text_of_bad_bytes() -> None:
     assert [str(problem) for problem in found] == [
         "apps/pay.yaml:1:1: file is not valid UTF-8 text"
     ]
+
+
+# -- reassemble: a refresh that only swaps in the changed files ---------------------------------
+
+BEFORE = {
+    "apps/a.yaml": app_yaml("a", components="[{name: db, type: postgresql}]"),
+    "apps/b.yaml": app_yaml("b", depends_on="[a]", owner="team-b"),
+    "apps/c.yaml": app_yaml("c", depends_on="[nowhere]"),  # rejected: a missing dependency
+    "apps/d.yaml": app_yaml("a"),  # rejected: a duplicate of a
+    "apps/e.yaml": app_yaml("e", system_name="storefront") + "---\n" + app_yaml("f"),
+    "apps/s.yaml": system_yaml("payments"),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "fast"),
+    [
+        pytest.param(
+            "apps/a.yaml",
+            BEFORE["apps/a.yaml"].replace("name: a}", "name: a-chart}"),
+            True,
+            id="a-chart-name",
+        ),
+        pytest.param(
+            "apps/e.yaml",
+            BEFORE["apps/e.yaml"].replace("name: f}", "name: f2}"),
+            True,
+            id="second-application-of-a-file",
+        ),
+        pytest.param(
+            "apps/c.yaml",
+            BEFORE["apps/c.yaml"].replace("name: c}", "name: c2}"),
+            True,
+            id="a-rejected-application",
+        ),
+        pytest.param("apps/a.yaml", app_yaml("a", owner="team-z"), False, id="owner"),
+        pytest.param("apps/b.yaml", app_yaml("b2", depends_on="[a]"), False, id="rename"),
+        pytest.param("apps/c.yaml", app_yaml("c", depends_on="[a]"), False, id="repaired"),
+        pytest.param(
+            "apps/a.yaml",
+            app_yaml("a", components="[{name: db, type: mysql}]"),
+            True,
+            id="component-type",
+        ),
+        pytest.param("apps/a.yaml", app_yaml("a"), False, id="component-removed"),
+        pytest.param(
+            "apps/s.yaml",
+            system_yaml("payments").replace("owner: team-a", "owner: team-b"),
+            False,
+            id="declared-system",
+        ),
+        pytest.param("apps/b.yaml", "kind: [", False, id="broken"),
+    ],
+)
+def test_reassemble_answers_what_assemble_answers(path: str, text: str, fast: bool) -> None:
+    ctx = context()
+    before = compile_files(BEFORE, ctx)
+    previous = assemble(before, ctx)
+    after_files = {**BEFORE, path: text}
+    after = compile_files(after_files, ctx)
+    old = next(file for file in before if file.path == path)
+    new = next(file for file in after if file.path == path)
+
+    patched = reassemble(previous, after, {path: (old, new)}, ctx)
+
+    assert patched == assemble(after, ctx)
+    assert patched != previous
+    # The fast path keeps what it did not need to redo.
+    assert (patched.problems is previous.problems) is fast
+
+
+def test_reassemble_starts_over_when_paths_change() -> None:
+    ctx = context()
+    before = compile_files(BEFORE, ctx)
+    previous = assemble(before, ctx)
+    # Same number of files, other paths: b.yaml renamed to bb.yaml.
+    renamed = dict(BEFORE)
+    renamed["apps/bb.yaml"] = renamed.pop("apps/b.yaml")
+    after = compile_files(renamed, ctx)
+    assert reassemble(previous, after, {}, ctx) == assemble(after, ctx)

@@ -1,0 +1,29 @@
+"""The benchmark keeps working (its figures are read by people, not asserted here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.ingest", "--manifests", "150", "--refreshes", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    for figure in (
+        "CSafeLoader floor",
+        "cold ingest / floor",
+        "one-file refresh",
+        "service RSS",
+    ):
+        assert figure in result.stdout, result.stdout
+    # 150 applications with 2 resources each, in 150 systems
+    assert "600 entities" in result.stdout
