@@ -880,3 +880,16 @@ def test_problem_text_and_json() -> None:
 def test_parsing_module_limits() -> None:
     assert parsing.MAX_FILE_BYTES == 1024 * 1024
     assert parsing.MANIFEST_SUFFIXES == (".yaml", ".yml")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\xef\xbb\xbf" + VALID_SYSTEM.encode(), id="byte-order-mark"),
+        pytest.param(VALID_SYSTEM.replace("\n", "\r\n").encode(), id="windows-line-ends"),
+    ],
+)
+def test_what_editors_on_other_systems_write_is_read(data: bytes) -> None:
+    parsed = parse(data)
+    assert parsed.problems == ()
+    assert [s.manifest.metadata.name for s in parsed.systems] == ["payments"]
