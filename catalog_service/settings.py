@@ -7,15 +7,17 @@ go in as JSON: ``CATALOG_AUTH__TOKENS='["t1","t2"]'``.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -174,12 +176,43 @@ def load_settings(
             " (lists and mappings are given as JSON)"
         ) from None
     except ValidationError as error:
+        details = error.errors(include_url=False, include_input=False)
+        if path is None and any(d["loc"] == ("source",) for d in details):
+            raise ConfigurationError(
+                "no configuration: give --config FILE, or set CATALOG_CONFIG to its path"
+                " (at least source.url; docs/configuration.md has every key)"
+            ) from None
         where = f" in {path} or the CATALOG_* environment" if path else " in CATALOG_* variables"
-        lines = [
-            f"  {'.'.join(str(part) for part in detail['loc']) or '(top level)'}: {detail['msg']}"
-            for detail in error.errors(include_url=False, include_input=False)
-        ]
+        lines = [f"  {_describe_setting_error(detail)}" for detail in details]
         raise ConfigurationError(f"invalid configuration{where}:\n" + "\n".join(lines)) from None
+
+
+def _describe_setting_error(detail: ErrorDetails) -> str:
+    loc = tuple(str(part) for part in detail["loc"])
+    name = ".".join(loc) or "(top level)"
+    if detail["type"] != "extra_forbidden":
+        return f"{name}: {detail['msg']}"
+    known = _keys_at(Settings, [part for part in detail["loc"][:-1] if isinstance(part, str)])
+    guess = difflib.get_close_matches(loc[-1], known, n=1)
+    hint = f"; did you mean {guess[0]}?" if guess else f"; known keys here: {', '.join(known)}"
+    return f"{name}: unknown key{hint}"
+
+
+def _keys_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    """The keys the configuration accepts at ``loc`` (the keys from the top; list indexes left
+    out)."""
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field is not None else None
+        nested = next((t for t in (annotation, *get_args(annotation)) if _is_model(t)), None)
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
+
+
+def _is_model(candidate: object) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
