@@ -7,13 +7,12 @@ go in as JSON: ``CATALOG_AUTH__TOKENS='["t1","t2"]'``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -27,6 +26,7 @@ from pydantic_settings import (
 
 from catalog_service.domain.entities import PLACEHOLDERS
 from catalog_service.domain.manifests import DNS_LABEL
+from catalog_service.domain.suggestions import unknown_key_hint
 from catalog_service.errors import ConfigurationError
 
 CONFIG_ENV = "CATALOG_CONFIG"
@@ -188,31 +188,10 @@ def load_settings(
 
 
 def _describe_setting_error(detail: ErrorDetails) -> str:
-    loc = tuple(str(part) for part in detail["loc"])
-    name = ".".join(loc) or "(top level)"
+    name = ".".join(str(part) for part in detail["loc"]) or "(top level)"
     if detail["type"] != "extra_forbidden":
         return f"{name}: {detail['msg']}"
-    known = _keys_at(Settings, [part for part in detail["loc"][:-1] if isinstance(part, str)])
-    guess = difflib.get_close_matches(loc[-1], known, n=1)
-    hint = f"; did you mean {guess[0]}?" if guess else f"; known keys here: {', '.join(known)}"
-    return f"{name}: unknown key{hint}"
-
-
-def _keys_at(model: type[BaseModel], loc: list[str]) -> list[str]:
-    """The keys the configuration accepts at ``loc`` (the keys from the top; list indexes left
-    out)."""
-    for part in loc:
-        field = model.model_fields.get(part)
-        annotation = field.annotation if field is not None else None
-        nested = next((t for t in (annotation, *get_args(annotation)) if _is_model(t)), None)
-        if nested is None:
-            return []
-        model = nested
-    return list(model.model_fields)
-
-
-def _is_model(candidate: object) -> bool:
-    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
+    return f"{name}: unknown key{unknown_key_hint(Settings, detail['loc'])}"
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

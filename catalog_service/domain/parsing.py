@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from catalog_service.domain import manifests as m
 from catalog_service.domain.problems import Problem
+from catalog_service.domain.suggestions import unknown_key_hint
 
 MAX_FILE_BYTES = 1024 * 1024
 # Far above any real manifest, far below what an alias bomb expands to.
@@ -277,18 +278,19 @@ def _validate_document(
         field, message = kind_problem
         problems.append(_at(path, locate(root, (field,)), message))
         return
+    model: type[m.Application | m.System] = (
+        m.Application if value["kind"] == "Application" else m.System
+    )
     try:
-        if value["kind"] == "Application":
-            application = m.Application.model_validate(value)
-        else:
-            system = m.System.model_validate(value)
+        manifest = model.model_validate(value)
     except ValidationError as error:
         for detail in error.errors(include_url=False, include_input=False):
-            problems.append(_validation_problem(path, root, detail))
+            problems.append(_validation_problem(path, root, detail, model))
         return
-    if value["kind"] == "System":
-        systems.append(ParsedSystem(system, path, _position(locate(root, ("metadata", "name")))))
+    if isinstance(manifest, m.System):
+        systems.append(ParsedSystem(manifest, path, _position(locate(root, ("metadata", "name")))))
         return
+    application = manifest
     rule_problems = [
         _at(path, locate(root, field_path), message)
         for field_path, message in m.check_application(application, environments)
@@ -330,19 +332,22 @@ def _kind_problem(value: dict[Any, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _validation_problem(path: str, root: Node, detail: ErrorDetails) -> Problem:
+def _validation_problem(
+    path: str, root: Node, detail: ErrorDetails, model: type[BaseModel]
+) -> Problem:
     loc = tuple(detail["loc"])
     field = dotted(loc)
     kind = detail["type"]
     if kind == "extra_forbidden":
         node = locate(root, loc, key=True)
-        message = f"{field}: unknown field"
         if loc[-1] in ("value", "valueFrom", "secretValue", "plaintext") and "secrets" in loc:
-            message += (
+            hint = (
                 "; a secret is a reference (secret, key) to AWS Secrets Manager,"
                 " its value never belongs in a manifest"
             )
-        return _at(path, node, message)
+        else:
+            hint = unknown_key_hint(model, loc).replace("known keys", "known fields")
+        return _at(path, node, f"{field}: unknown field{hint}")
     node = locate(root, loc)
     if kind == "missing":
         return _at(path, node, f"{field} is required")

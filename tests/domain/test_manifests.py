@@ -140,7 +140,7 @@ def test_document_rules(text: str, expected: str | None) -> None:
     if expected is None:
         assert problems(text) == [
             "apps/app.yaml:1:1: metadata is required",
-            "apps/app.yaml:3:1: metdata: unknown field",
+            "apps/app.yaml:3:1: metdata: unknown field; did you mean metadata?",
         ]
     else:
         assert only_problem(text) == expected
@@ -172,7 +172,9 @@ kind: System
 metadata: {name: payments, owner: team-a}
 spec: {type: service}
 """
-    assert only_problem(text) == "apps/app.yaml:4:1: spec: unknown field"
+    assert only_problem(text) == (
+        "apps/app.yaml:4:1: spec: unknown field; known fields here: apiVersion, kind, metadata"
+    )
 
 
 def test_a_system_needs_an_owner() -> None:
@@ -201,7 +203,7 @@ spec: {type: vendor, chart: {repository: "https://charts.example.com", name: pay
 """,
         [
             "apps/app.yaml:3:1: metadata.owner is required",
-            "apps/app.yaml:6:3: metadata.ownr: unknown field",
+            "apps/app.yaml:6:3: metadata.ownr: unknown field; did you mean owner?",
         ],
         id="typo-owner",
     ),
@@ -386,7 +388,7 @@ metadata:
       titel: Runbook
 spec: {type: vendor, chart: {repository: "https://charts.example.com", name: pay}}
 """,
-        ["apps/app.yaml:9:7: metadata.links[0].titel: unknown field"],
+        ["apps/app.yaml:9:7: metadata.links[0].titel: unknown field; did you mean title?"],
         id="link-typo",
     ),
     pytest.param(
@@ -677,7 +679,8 @@ spec:
             "apps/app.yaml:9:7: spec.components[1].type is required",
             "apps/app.yaml:10:14: spec.components[2].name: must be a DNS label: lowercase letters,"
             " digits and '-', at most 63 characters",
-            "apps/app.yaml:10:38: spec.components[2].size: unknown field",
+            "apps/app.yaml:10:38: spec.components[2].size: unknown field;"
+            " known fields here: name, type",
         ],
         id="components",
     ),
@@ -806,7 +809,8 @@ spec:
     prod: {replicas: 2}
 """,
         [
-            "apps/app.yaml:8:27: spec.environments.dev.image: unknown field",
+            "apps/app.yaml:8:27: spec.environments.dev.image: unknown field;"
+            " known fields here: version, replicas",
             "apps/app.yaml:9:5: spec.environments.prod.version is required",
         ],
         id="environment-fields",
