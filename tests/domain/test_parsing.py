@@ -6,8 +6,6 @@ Nothing here may raise: every case ends as a ``ParsedFile`` whose problems say
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 from yaml.nodes import MappingNode, ScalarNode
@@ -195,10 +193,8 @@ metadata:
 # -- a YAML alias bomb --------------------------------------------------------------------------
 
 
-def test_a_billion_laughs_is_refused_quickly() -> None:
-    started = time.perf_counter()
+def test_a_billion_laughs_is_refused_before_it_is_expanded() -> None:
     assert only_problem(BILLION_LAUGHS) == f"apps/app.yaml:1:1: {ALIAS_LIMIT}"
-    assert time.perf_counter() - started < 5
 
 
 def test_an_alias_bomb_after_a_good_document_keeps_the_good_one() -> None:
