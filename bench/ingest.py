@@ -13,6 +13,7 @@ import argparse
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -105,7 +106,9 @@ def service_rss_mb(repo: Path, cache: Path) -> float:
     """Resident memory of a real service process that ingested the repository and served it."""
     config = cache.parent / "bench-config.yaml"
     config.write_text(yaml.safe_dump(settings_for(repo, cache).model_dump(mode="json")))
-    port = 18_765
+    with socket.socket() as probe:  # a free port, for a server started just after
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     process = subprocess.Popen(
         [
             sys.executable,
