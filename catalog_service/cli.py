@@ -11,10 +11,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import uvicorn
-import yaml
 
 from catalog_service import __version__
-from catalog_service.domain.catalog import CompiledFile, assemble, compile_file, rejected
+from catalog_service.domain.catalog import (
+    CompiledFile,
+    assemble,
+    compile_file,
+    rejected_symlink,
+    rejected_too_large,
+)
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.manifests import manifest_json_schema
 from catalog_service.domain.parsing import MANIFEST_SUFFIXES, MAX_FILE_BYTES
@@ -167,9 +172,9 @@ def _manifest_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
 
 def _compile_local(path: Path, display: str, context: EntityContext) -> CompiledFile:
     if path.is_symlink():
-        return rejected(display, "is a symbolic link; manifests must be regular files")
+        return rejected_symlink(display)
     if path.stat().st_size > MAX_FILE_BYTES:
-        return rejected(display, f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit")
+        return rejected_too_large(display)
     return compile_file(display, path.read_bytes(), context)
 
 
@@ -213,4 +218,4 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["main", "yaml"]
+__all__ = ["main"]

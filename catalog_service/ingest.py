@@ -25,7 +25,8 @@ from catalog_service.domain.catalog import (
     assemble,
     compile_file,
     reassemble,
-    rejected,
+    rejected_symlink,
+    rejected_too_large,
 )
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.parsing import MAX_FILE_BYTES
@@ -101,7 +102,6 @@ class Snapshot:
 class HeldBack:
     revision: str
     reason: str
-    since: float
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,6 @@ class Ingestor:
         self.held_back: HeldBack | None = None
         self.last_error: str | None = None
         self.last_success_at: float | None = None
-        self.last_attempt_at: float | None = None
 
     @property
     def source(self) -> GitSource:
@@ -144,7 +143,6 @@ class Ingestor:
         """
         with self._lock:
             started = time.perf_counter()
-            self.last_attempt_at = time.time()
             try:
                 revision = self._source.fetch()
             except SourceError as error:
@@ -167,24 +165,21 @@ class Ingestor:
                 status: Literal["applied", "unchanged", "held-back"] = "unchanged"
             else:
                 reason = None if force else self._hold_back_reason(catalog)
-                if reason is not None and not (
-                    self.held_back is not None and self.held_back.revision == revision
-                ):
-                    logger.warning("ingest of %s held back: %s", revision[:12], reason)
-                    self.held_back = HeldBack(revision, reason, time.time())
-                if reason is not None:
-                    status = "held-back"
-                else:
+                if reason is None:
                     self._apply(revision, catalog)
                     status = "applied"
-            duration = time.perf_counter() - started
+                else:
+                    if self.held_back is None or self.held_back.revision != revision:
+                        logger.warning("ingest of %s held back: %s", revision[:12], reason)
+                    self.held_back = HeldBack(revision, reason)
+                    status = "held-back"
             return IngestOutcome(
                 status=status,
                 revision=revision,
                 entities=catalog.entity_count,
                 problems=len(catalog.problems),
                 changed_files=changed,
-                duration_seconds=duration,
+                duration_seconds=time.perf_counter() - started,
                 reason=self.held_back.reason if status == "held-back" and self.held_back else None,
             )
 
@@ -250,21 +245,13 @@ class Ingestor:
         regular = []
         for entry in entries:
             if entry.is_symlink:
-                yield (
-                    entry,
-                    rejected(entry.path, "is a symbolic link; manifests must be regular files"),
-                )
+                yield entry, rejected_symlink(entry.path)
             else:
                 regular.append(entry)
         blobs = self._source.read_blobs((entry.sha for entry in regular), MAX_FILE_BYTES)
         for entry, (_, data) in zip(regular, blobs, strict=True):
             if data is None:
-                yield (
-                    entry,
-                    rejected(
-                        entry.path, f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit"
-                    ),
-                )
+                yield entry, rejected_too_large(entry.path)
             else:
                 yield entry, compile_file(entry.path, data, self._context)
 

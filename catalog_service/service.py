@@ -39,20 +39,25 @@ def entity_context(settings: Settings) -> EntityContext:
 
 def location_prefix(settings: Settings) -> str:
     """Where a manifest can be seen: its blob on GitHub at the branch, or its file locally."""
-    source = settings.source
-    web = source.webUrl or _web_url(source.url)
+    web = _repository_web_url(settings)
     if web is not None:
-        return f"url:{web.rstrip('/')}/blob/{source.branch}/"
-    return f"file:{Path(source.url).expanduser().resolve()}/"
+        return f"url:{web}/blob/{settings.source.branch}/"
+    return f"file:{Path(settings.source.url).expanduser().resolve()}/"
 
 
 def edit_url_prefix(settings: Settings) -> str | None:
     """GitHub's editor for the branch's files, when the repository is on GitHub."""
-    web = settings.source.webUrl or _web_url(settings.source.url)
+    web = _repository_web_url(settings)
     github_hosts = {"github.com", urlsplit(settings.github.web_url).hostname}
     if web is None or urlsplit(web).hostname not in github_hosts:
         return None
-    return f"{web.rstrip('/')}/edit/{settings.source.branch}/"
+    return f"{web}/edit/{settings.source.branch}/"
+
+
+def _repository_web_url(settings: Settings) -> str | None:
+    """The repository's web page, without a trailing slash: configured, or derived."""
+    web = settings.source.webUrl or _web_url(settings.source.url)
+    return web.rstrip("/") if web is not None else None
 
 
 def _web_url(url: str) -> str | None:

@@ -23,7 +23,12 @@ from catalog_service.domain.entities import (
     declared_system_entity,
     implied_system_entity,
 )
-from catalog_service.domain.parsing import ParsedApplication, Position, parse_file
+from catalog_service.domain.parsing import (
+    MAX_FILE_BYTES,
+    ParsedApplication,
+    Position,
+    parse_file,
+)
 from catalog_service.domain.problems import Problem
 
 
@@ -149,6 +154,16 @@ def rejected(path: str, message: str) -> CompiledFile:
     """A file refused as a whole: too large, a symbolic link, unreadable."""
     problem = Problem(path, 1, 1, message)
     return CompiledFile(path, (), (), (problem,), _digest(path, [message.encode()]))
+
+
+def rejected_symlink(path: str) -> CompiledFile:
+    """A symbolic link where a manifest should be: never followed, wherever it points."""
+    return rejected(path, "is a symbolic link; manifests must be regular files")
+
+
+def rejected_too_large(path: str) -> CompiledFile:
+    """A file over the limit, refused before it is read."""
+    return rejected(path, f"file is larger than {MAX_FILE_BYTES:,} bytes, the limit")
 
 
 @dataclass(frozen=True, slots=True)

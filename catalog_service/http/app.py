@@ -20,7 +20,7 @@ from catalog_service.errors import (
     PayloadTooLargeError,
     SourceError,
 )
-from catalog_service.http.errors import error_body, install_error_handlers
+from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.schemas import (
     EntitiesResponse,
     ErrorResponse,
@@ -269,4 +269,4 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-__all__ = ["create_app", "error_body"]
+__all__ = ["create_app"]
