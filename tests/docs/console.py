@@ -175,11 +175,24 @@ def _placeholder(match: re.Match[str], name: str) -> str:
 
 
 def correspondences(expected: list[str], actual: list[str]) -> dict[str, str]:
-    """Doc value → real value of the varying values the two outputs hold at the same places
-    (a later command that quotes the doc's ETag is run with the real one)."""
+    """Doc value → real value of the varying values of two outputs, the k-th of each rule with the
+    k-th (a later command that quotes the doc's ETag is run with the real one)."""
+    shown = _by_rule(expected)
+    real = _by_rule(actual)
     pairs: dict[str, str] = {}
-    for shown, real in zip(expected, actual, strict=False):
-        shown_values, real_values = varying_values(shown), varying_values(real)
-        if [n for n, _ in shown_values] == [n for n, _ in real_values]:
-            pairs |= {s: r for (_, s), (_, r) in zip(shown_values, real_values, strict=True) if s != r}
+    for name, values in shown.items():
+        if len(values) == len(real.get(name, [])):
+            pairs |= {
+                s: r
+                for s, r in zip(values, real[name], strict=True)
+                if s != r and len(s) >= 12  # shorter ones may appear elsewhere in the text
+            }
     return pairs
+
+
+def _by_rule(lines: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in lines:
+        for name, value in varying_values(line):
+            found.setdefault(name, []).append(value)
+    return found

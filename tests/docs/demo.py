@@ -270,7 +270,7 @@ def _refunds_db(session: DemoSession) -> None:
 def _remove_most(session: DemoSession) -> None:
     """A commit that deletes three of the four systems' folders (a bad merge, or intended)."""
     session.ensure_started()
-    session.git("rm", "-rq", "apps/identity", "apps/payments", "apps/storefront")
+    session.git("rm", "-rq", "apps/data-platform", "apps/payments", "apps/storefront")
     session.git("commit", "-qm", "Retire three systems")
 
 

@@ -31,6 +31,7 @@ def check_doc(path: Path, session: DemoSession, *, update: bool) -> Report:
     report = Report()
     replacements: list[tuple[Block, list[str]]] = []
     shown_to_real: dict[str, str] = {}  # varying values the doc quotes → this run's
+    rewritten: dict[str, str] = {}  # the same, for the outputs written back (update)
     for block in blocks(path):
         if "file" in block.directives:
             session.write(block.directives["file"], "\n".join(block.lines) + "\n")
@@ -46,7 +47,7 @@ def check_doc(path: Path, session: DemoSession, *, update: bool) -> Report:
             SETUPS[name](session)
         commands = block.commands()
         assert commands, f"{block.location}: a console block without any `$ ` command"
-        changed = _run_block(block, commands, session, shown_to_real, report)
+        changed = _run_block(block, commands, session, (shown_to_real, rewritten), report)
         report.run += 1
         if changed and update:
             replacements.append((block, render_commands(commands)))
@@ -63,28 +64,37 @@ def _run_block(
     block: Block,
     commands: list[Command],
     session: DemoSession,
-    shown_to_real: dict[str, str],
+    values: tuple[dict[str, str], dict[str, str]],
     report: Report,
 ) -> bool:
-    changed = False
-    rewritten: dict[str, str] = {}  # values replaced in this block's outputs
+    """Run the block's commands; record each mismatch. When one differs, every output of the block
+    is replaced by this run's (the block stays consistent: one revision, one ETag)."""
+    shown_to_real, rewritten = values
+    outputs: list[list[str]] = []
+    differs = False
     for command in commands:
         if command.is_comment:
+            outputs.append(command.output)
             continue
-        command.text = _substitute(command.text, rewritten)
         actual = _trimmed(session.run(_substitute(command.text, shown_to_real)))
-        expected = command.output
-        shown_to_real |= correspondences(expected, actual)
-        if [normalise(line) for line in expected] == [normalise(line) for line in actual]:
-            continue
-        diff = "\n".join(
-            difflib.unified_diff(expected, actual, "the doc shows", "the demo prints", lineterm="")
-        )
-        report.mismatches.append(f"{block.location}: $ {command.text}\n{diff}")
-        rewritten |= correspondences(expected, actual)
-        command.output = actual
-        changed = True
-    return changed
+        outputs.append(actual)
+        shown_to_real |= correspondences(command.output, actual)
+        if [normalise(line) for line in command.output] != [normalise(line) for line in actual]:
+            diff = difflib.unified_diff(
+                command.output, actual, "the doc shows", "the demo prints", lineterm=""
+            )
+            report.mismatches.append(f"{block.location}: $ {command.text}\n" + "\n".join(diff))
+            differs = True
+    if not differs:
+        return False
+    # The values the doc already shows for this run's stay (no churn; a quoted ETag still fits).
+    known = {real: shown for shown, real in shown_to_real.items()}
+    for command, actual in zip(commands, outputs, strict=True):
+        command.text = _substitute(command.text, rewritten)
+        written = [_substitute(line, known) for line in actual]
+        rewritten |= correspondences(command.output, written)
+        command.output = written
+    return True
 
 
 def _substitute(text: str, values: dict[str, str]) -> str:
