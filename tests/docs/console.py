@@ -1,8 +1,8 @@
-"""The runnable examples of the docs: ```console blocks, and the directives that say how to run them.
+"""The runnable examples of the docs: ```console blocks, and the directives saying how to run them.
 
-A console block is a sequence of commands (``$ ...``, continued by a trailing ``\\``) each followed by
-the output it prints. Lines ``$ # ...`` are comments. An HTML comment on the line before a block's
-fence tells the test how to run it::
+A console block is a sequence of commands (``$ ...``, continued by a trailing ``\\``), each
+followed by the output it prints. Lines ``$ # ...`` are comments. An HTML comment on the line before
+a block's fence tells the test how to run it::
 
     <!-- example: setup=refund-worker-typos -->     a named setup (tests/docs/demo.py) runs first
     <!-- example: skip: needs a GitHub remote -->   not run, with the reason
@@ -14,7 +14,7 @@ Outputs are compared after :func:`normalise`, which replaces only what changes f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +96,7 @@ def parse_commands(lines: list[str]) -> list[Command]:
     while index < len(lines):
         line = lines[index]
         if not line.startswith(PROMPT):
-            raise ValueError(f"console line {index + 1} is output before any `$ ` command: {line!r}")
+            raise ValueError(f"line {index + 1} is output before any `$ ` command: {line!r}")
         text = [line.removeprefix(PROMPT)]
         while text[-1].endswith("\\") and index + 1 < len(lines):
             index += 1
@@ -165,13 +165,18 @@ def varying_values(line: str) -> list[tuple[str, str]]:
 
 def normalise(line: str) -> str:
     for name, pattern in RULES:
-        line = pattern.sub(lambda m, n=name: _placeholder(m, n), line)
+        line = pattern.sub(_placeholder(name), line)
     return line
 
 
-def _placeholder(match: re.Match[str], name: str) -> str:
-    whole, start, end = match.group(0), match.start("v") - match.start(), match.end("v") - match.start()
-    return f"{whole[:start]}<{name}>{whole[end:]}"
+def _placeholder(name: str) -> Callable[[re.Match[str]], str]:
+    """The match with its value (group ``v``) replaced by ``<name>``."""
+
+    def replace(match: re.Match[str]) -> str:
+        start, end = match.start("v") - match.start(), match.end("v") - match.start()
+        return f"{match.group(0)[:start]}<{name}>{match.group(0)[end:]}"
+
+    return replace
 
 
 def correspondences(expected: list[str], actual: list[str]) -> dict[str, str]:

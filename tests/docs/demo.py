@@ -3,9 +3,9 @@
 The service runs as its own process on a free port, exactly as ``scripts/demo.sh`` starts it, with
 two differences, both for determinism: no poll during the examples (``CATALOG_SOURCE__POLLSECONDS``,
 so a refresh in an example is the one that sees the commit), and fixed commit dates (so the same
-examples give the same revisions on every run). The examples' commands run in bash, from the demo's
-GitOps repository; ``curl`` is :mod:`tests.docs.curl`. In their output, the real port and demo folder
-become the doc's ``http://127.0.0.1:8080`` and ``/tmp/catalog-demo``.
+examples give the same revisions on every run). The examples' commands run in bash, from the
+demo's GitOps repository; ``curl`` is :mod:`tests.docs.curl`. In their output, the real port and
+demo folder become the doc's ``http://127.0.0.1:8080`` and ``/tmp/catalog-demo``.
 
 Setups (``<!-- example: setup=NAME -->``) are the steps an example needs first, as a reader would do
 them: write a manifest, commit, refresh. Each is a small function below.
@@ -32,6 +32,7 @@ DOC_WORKDIR = "/tmp/catalog-demo"
 COMMIT_DATE = "2026-11-26T03:00:00+00:00"
 STARTUP_SECONDS = 30
 COMMAND_SECONDS = 120
+DEMO_COMMAND = (sys.executable, "-m", "catalog_service", "demo")
 SHELL_PRELUDE = 'curl() { "$DOCS_PYTHON" -m tests.docs.curl "$@"; }\n'
 
 
@@ -80,8 +81,7 @@ class DemoSession:
         env = self.env | {"CATALOG_SOURCE__POLLSECONDS": "3600", **(extra_env or {})}
         with (self.root / "server.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "catalog_service", "demo"]
-                + ["--port", str(port), "--workdir", str(self.workdir)],
+                [*DEMO_COMMAND, "--port", str(port), "--workdir", str(self.workdir)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,

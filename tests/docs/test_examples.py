@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.docs.examples import check_doc
 from tests.docs.demo import DemoSession
+from tests.docs.examples import check_doc
 
 DOCS = [
     ROOT / "README.md",
