@@ -179,20 +179,22 @@ def _compile_local(path: Path, display: str, context: EntityContext) -> Compiled
 
 
 def _print_problems(problems: Sequence[Problem], output: str, file_count: int) -> None:
+    # Problems on stdout, the summary on stderr in every format: stdout stays machine-readable.
     if output == "json":
         report = {"valid": not problems, "problems": [problem.to_json() for problem in problems]}
         print(json.dumps(report, indent=2))
-        return
-    for problem in problems:
-        if output == "github":
-            message = _escape_data(problem.message)
-            # Property values also escape ':' and ',' (as GitHub's own toolkit does).
-            path = _escape_data(problem.path).replace(":", "%3A").replace(",", "%2C")
-            print(f"::error file={path},line={problem.line},col={problem.column}::{message}")
-        else:
-            print(problem)
-    summary = f"{file_count} file(s) checked, {len(problems)} problem(s)"
-    print(summary, file=sys.stderr)
+    else:
+        for problem in problems:
+            print(_annotation(problem) if output == "github" else problem)
+    print(f"{file_count} file(s) checked, {len(problems)} problem(s)", file=sys.stderr)
+
+
+def _annotation(problem: Problem) -> str:
+    """A GitHub Actions error annotation on the problem's line."""
+    message = _escape_data(problem.message)
+    # Property values also escape ':' and ',' (as GitHub's own toolkit does).
+    path = _escape_data(problem.path).replace(":", "%3A").replace(",", "%2C")
+    return f"::error file={path},line={problem.line},col={problem.column}::{message}"
 
 
 def _escape_data(text: str) -> str:

@@ -65,8 +65,9 @@ def test_validate_text_prints_located_problems(
 def test_validate_github_prints_annotations(
     manifests: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, _ = run(["validate", "--format", "github", str(manifests)], capsys)
+    status, out, err = run(["validate", "--format", "github", str(manifests)], capsys)
     assert status == 1
+    assert err == "2 file(s) checked, 1 problem(s)\n", "the summary goes to stderr"
     [line] = out.splitlines()
     match = GITHUB_ANNOTATION.match(line)
     assert match is not None, line
@@ -89,9 +90,10 @@ def test_validate_github_escapes_what_annotations_cannot_hold(
 
 
 def test_validate_json(manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(["validate", "--format", "json", str(manifests)], capsys)
+    status, out, err = run(["validate", "--format", "json", str(manifests)], capsys)
     assert status == 1
-    report = json.loads(out)
+    assert err == "2 file(s) checked, 1 problem(s)\n", "the summary goes to stderr"
+    report = json.loads(out)  # stdout is the JSON document alone
     assert report["valid"] is False
     [problem] = report["problems"]
     assert problem["path"].endswith("shop/bad.yml")
