@@ -60,7 +60,9 @@ def github_error(doing: str, error: GithubException) -> GitHubError:
 def _rate_limited(status: int, headers: Mapping[str, str]) -> bool:
     if status == 429:
         return True
-    return status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
+    return status == 403 and (
+        "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
+    )
 
 
 def _message(data: Any) -> str:
