@@ -100,7 +100,7 @@ class GitHubDouble(RoutesMixin):
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.annotations: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.statuses: list[dict[str, Any]] = []
-        self.failures: dict[tuple[str, str], deque[Response]] = defaultdict(deque)
+        self.failures: dict[tuple[str, str], deque[Response | None]] = defaultdict(deque)
         self.remaining = RATE_LIMIT
         self.reset_at = int(time.time()) + 3600
         self.ids = itertools.count(1001)
@@ -190,14 +190,17 @@ class GitHubDouble(RoutesMixin):
         *,
         times: int = 1,
         headers: dict[str, str] | None = None,
+        after: int = 0,
     ) -> None:
-        """The next ``times`` requests to the route (``"/repos/{owner}/{repo}/check-runs"``)
-        answer ``status`` instead."""
+        """The next ``times`` requests to the route (``"/repos/{owner}/{repo}/check-runs"``),
+        after ``after`` that are served normally, answer ``status`` instead."""
         if not any(r.method == method and r.pattern == pattern for r in ROUTES):
             raise ValueError(f"the double has no route {method} {pattern}")
         with self.lock:
+            queue = self.failures[(method, pattern)]
+            queue.extend([None] * after)
             for _ in range(times):
-                self.failures[(method, pattern)].append(
+                queue.append(
                     Response(status, {"message": message, "documentation_url": DOCS}, headers or {})
                 )
 
@@ -253,8 +256,9 @@ class GitHubDouble(RoutesMixin):
             if request.path.startswith("/repos/"):
                 self.remaining = max(0, self.remaining - 1)
             queued = self.failures[(route.method, route.pattern)]
-            if queued:
-                return queued.popleft()
+            failure = queued.popleft() if queued else None
+            if failure is not None:
+                return failure
             handler: Callable[[RecordedRequest, dict[str, str]], Response] = getattr(
                 self, route.handler
             )
