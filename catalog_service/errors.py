@@ -9,6 +9,11 @@ never contain secret values.
     ├── ConfigurationError      a setting is missing or wrong; the service does not start
     ├── SourceError             the Git source cannot be fetched or read; the last catalog stays
     ├── NotReadyError           no ingest has succeeded yet, so there is no catalog to serve
+    ├── GitHubError             GitHub refused a request or could not be reached; retried later
+    │   ├── GitHubPermissionError   the credentials are refused or lack a permission (401, 403)
+    │   ├── GitHubNotFoundError     no such repository or pull request (or not visible to us)
+    │   ├── GitHubRateLimitError    the rate limit is spent until later than we are willing to wait
+    │   └── GitHubUnavailableError  5xx or no connection, still after the bounded retries
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── PayloadTooLargeError request body over the limit
@@ -44,6 +49,36 @@ class NotReadyError(CatalogError):
     """No ingest has succeeded yet."""
 
     code = "not_ready"
+
+
+class GitHubError(CatalogError):
+    """GitHub answered a request with an error, or could not be reached."""
+
+    code = "github_error"
+
+
+class GitHubPermissionError(GitHubError):
+    """The token or GitHub App is refused, or lacks the permission the request needs."""
+
+    code = "github_permission_denied"
+
+
+class GitHubNotFoundError(GitHubError):
+    """The repository or pull request does not exist, or the credentials cannot see it."""
+
+    code = "github_not_found"
+
+
+class GitHubRateLimitError(GitHubError):
+    """The rate limit is spent, and it resets later than the client is willing to wait."""
+
+    code = "github_rate_limited"
+
+
+class GitHubUnavailableError(GitHubError):
+    """GitHub answered 5xx, or could not be reached, on every one of the bounded retries."""
+
+    code = "github_unavailable"
 
 
 class RequestError(CatalogError):

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -68,10 +76,40 @@ class LinkTemplateSettings(_Section):
         return template
 
 
+class GitHubAppSettings(_Section):
+    """A GitHub App installation; its installation tokens are fetched and renewed as needed."""
+
+    id: int = Field(gt=0, description="The App ID")
+    privateKey: SecretStr = Field(description="The App's private key (PEM)")
+    installationId: int = Field(gt=0, description="The installation on the GitOps repository")
+
+    @field_validator("privateKey")
+    @classmethod
+    def _pem(cls, key: SecretStr) -> SecretStr:
+        if "-----BEGIN" not in key.get_secret_value():
+            raise ValueError("the private key must be the PEM text GitHub gave for the App")
+        return key
+
+
 class GitHubSettings(_Section):
     token: SecretStr | None = None
+    app: GitHubAppSettings | None = None
     webhookSecret: SecretStr | None = None
     apiUrl: str = "https://api.github.com"
+    reconcileMinutes: float = Field(
+        60, gt=0, description="How often merged pull requests are listed to catch lost webhooks"
+    )
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> GitHubSettings:
+        if self.token is not None and self.app is not None:
+            raise ValueError("give github.token or github.app, not both")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        """Whether the service may call GitHub's API (a token or an App is configured)."""
+        return self.token is not None or self.app is not None
 
     @property
     def web_url(self) -> str:

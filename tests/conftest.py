@@ -24,6 +24,9 @@ import yaml
 
 from catalog_service.settings import Settings, load_settings
 
+# The GitHub REST double's fixtures (github_double, github_app_key).
+pytest_plugins = ("tests.support.github_fixtures",)
+
 TEST_TOKEN = "test-token"
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -1,0 +1,1 @@
+"""GitHub: webhook signatures and a small client for the REST endpoints the service uses."""

@@ -1,0 +1,13 @@
+"""Network helpers for tests."""
+
+from __future__ import annotations
+
+import socket
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (just now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
