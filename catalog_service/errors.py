@@ -9,6 +9,7 @@ never contain secret values.
     ├── ConfigurationError      a setting is missing or wrong; the service does not start
     ├── SourceError             the Git source cannot be fetched or read; the last catalog stays
     ├── NotReadyError           no ingest has succeeded yet, so there is no catalog to serve
+    ├── DatabaseError           the database cannot be reached or migrated; try again later
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── PayloadTooLargeError request body over the limit
@@ -44,6 +45,12 @@ class NotReadyError(CatalogError):
     """No ingest has succeeded yet."""
 
     code = "not_ready"
+
+
+class DatabaseError(CatalogError):
+    """The database cannot be reached, migrated or written; its URL's password is never shown."""
+
+    code = "database_unavailable"
 
 
 class RequestError(CatalogError):
