@@ -13,7 +13,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +21,7 @@ from catalog_service.db.engine import create_engine, describe, redact
 from catalog_service.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-# Any constant works; this one spells "catalog" in hex-ish and is unlikely to clash.
+# Any constant works; every replica of the service takes the same one.
 ADVISORY_LOCK_KEY = 0xCA7A1096
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def upgrade(url: str, revision: str = "head") -> str | None:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
                 )
             command.upgrade(alembic_config(connection), revision)
-            current = MigrationContext.configure(connection).get_current_revision()
+            current: str | None = connection.scalar(text("SELECT version_num FROM alembic_version"))
     except (SQLAlchemyError, CommandError) as error:
         raise DatabaseError(
             f"cannot migrate the database {redact(url)}: {describe(error, url)}"

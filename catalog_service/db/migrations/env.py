@@ -31,6 +31,8 @@ def run_migrations() -> None:
         # SQLite alters tables by copying them; autogenerate writes such migrations for it.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The upgrade runs in one transaction on SQLite too (its DDL is transactional).
+        transactional_ddl=True,
         render_item=render_item,
     )
     with context.begin_transaction():

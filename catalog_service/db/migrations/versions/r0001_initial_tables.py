@@ -1,5 +1,6 @@
-"""The initial tables: audit entries, pull-request records, webhook deliveries, adoption history,
-remembered state.
+"""initial tables
+
+Audit entries, pull-request records, webhook deliveries, adoption history, remembered state.
 
 Revision ID: 0001
 Revises:
