@@ -7,9 +7,9 @@ both succeed with one row: the conflict is settled by the database, never raised
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult
+from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -30,9 +30,10 @@ def insert_ignoring_conflicts(
         _insert(session, model)
         .values(dict(values))
         .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        # A row comes back only when one was inserted (rowcount is not reliable on every driver).
+        .returning(*inspect(model).primary_key)
     )
-    result = cast(CursorResult[Any], session.execute(statement))
-    return result.rowcount == 1
+    return session.execute(statement).first() is not None
 
 
 def upsert(

@@ -8,10 +8,13 @@ they fail instead, so a CI run never passes without having run them.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy
@@ -19,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+T = TypeVar("T")
 POSTGRES_URL_ENV = "CATALOG_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgresql")
 ENABLE_POSTGRES = (
@@ -65,3 +69,15 @@ def empty_database(backend: str, folder: Path) -> Iterator[str]:
     else:
         with postgres_database() as url:
             yield url
+
+
+def run_together(count: int, work: Callable[[int], T]) -> list[T]:
+    """Run ``work(0..count-1)`` in as many threads, released at the same moment."""
+    barrier = threading.Barrier(count)
+
+    def start(index: int) -> T:
+        barrier.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(start, range(count)))
