@@ -22,7 +22,7 @@ if ! command -v pg_lsclusters >/dev/null; then
 fi
 
 # The first cluster the package created (Debian: "15 main" on port 5432).
-read -r VERSION CLUSTER PORT STATUS _ < <(pg_lsclusters --no-header | head -n 1)
+read -r VERSION CLUSTER PORT STATUS _ < <(pg_lsclusters --no-header | head -n 1) || true
 if [ -z "${VERSION:-}" ]; then
   log "no PostgreSQL cluster; create one with pg_createcluster"
   exit 1
