@@ -1,4 +1,4 @@
-"""``catalog-service``: serve, demo, validate, export, schema (DESIGN section 7)."""
+"""``catalog-service``: serve, demo, validate, export, schema, db upgrade (DESIGN section 7)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic announces each of its plugins at INFO; the migrations it runs are what matters.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         result: int = args.run(args)
     except CatalogError as error:
@@ -90,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the manifest format")
     schema.set_defaults(run=_schema)
+
+    database = commands.add_parser("db", help="the database")
+    database_commands = database.add_subparsers(required=True, metavar="COMMAND")
+    upgrade = database_commands.add_parser("upgrade", help="apply the database migrations")
+    _config_option(upgrade, required=False)
+    upgrade.set_defaults(run=_db_upgrade)
     return parser
 
 
@@ -212,6 +220,16 @@ def _export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(snapshot.yaml_body)
     for problem in snapshot.catalog.problems:
         print(problem, file=sys.stderr)
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from catalog_service.db import redact, upgrade
+
+    # Only database.url matters here: a configuration without a source is fine.
+    url = load_settings(args.config, defaults={"source": {"url": "."}}).database.url
+    revision = upgrade(url)
+    print(f"database {redact(url)} is at revision {revision}", file=sys.stderr)
     return 0
 
 

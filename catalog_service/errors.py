@@ -14,6 +14,7 @@ never contain secret values.
     │   ├── GitHubNotFoundError     no such repository or pull request (or not visible to us)
     │   ├── GitHubRateLimitError    the rate limit is spent until later than we are willing to wait
     │   └── GitHubUnavailableError  5xx or no connection, still after the bounded retries
+    ├── DatabaseError           the database cannot be reached or migrated; try again later
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── PayloadTooLargeError request body over the limit
@@ -79,6 +80,12 @@ class GitHubUnavailableError(GitHubError):
     """GitHub answered 5xx, or could not be reached, on every one of the bounded retries."""
 
     code = "github_unavailable"
+
+
+class DatabaseError(CatalogError):
+    """The database cannot be reached, migrated or written; its URL's password is never shown."""
+
+    code = "database_unavailable"
 
 
 class RequestError(CatalogError):

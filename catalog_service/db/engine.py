@@ -1,0 +1,133 @@
+"""The engine and sessions: a SQLite file by default, PostgreSQL for several replicas.
+
+SQLite is set up for several threads of one process: WAL (readers never wait for the writer), a
+busy timeout (a writer waits for the other instead of failing), and every transaction begins
+IMMEDIATE, so two writers queue at BEGIN rather than deadlock when a read turns into a write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog_service.errors import DatabaseError
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+URL_HELP = "sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME"
+
+
+def parse_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it; ``postgresql://`` means psycopg 3 (the driver installed)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        # SQLAlchemy's message repeats the URL, password and all.
+        raise DatabaseError(f"database.url is not a database URL; use {URL_HELP}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "postgresql" and "+" not in parsed.drivername:
+        return parsed.set(drivername="postgresql+psycopg")
+    if (backend, driver) not in {("sqlite", "pysqlite"), ("postgresql", "psycopg")}:
+        raise DatabaseError(f"unsupported database URL {redact(url)}; use {URL_HELP}")
+    return parsed
+
+
+def redact(url: str | URL) -> str:
+    """The URL for messages and logs: its password replaced by ``***``."""
+    try:
+        return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+def describe(error: BaseException, url: str | URL) -> str:
+    """The driver's own first line of an error, without the URL's password should it appear."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    text = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    password = (make_url(url) if isinstance(url, str) else url).password
+    if password:
+        text = text.replace(str(password), "***")
+    return re.sub(r"://([^:/@\s]+):[^@\s]*@", r"://\1:***@", text)
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for ``database.url``; connects lazily (the first session or :func:`upgrade`)."""
+    parsed = parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed)
+        # pre_ping: a replica outlives PostgreSQL restarts without failing the first request.
+        return sqlalchemy.create_engine(parsed, pool_pre_ping=True)
+    except (NoSuchModuleError, ArgumentError) as error:
+        raise DatabaseError(f"database {redact(parsed)}: {describe(error, parsed)}") from None
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseError(f"cannot create the folder of {database}: {error}") from None
+    engine = sqlalchemy.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # The sqlite3 module's own implicit BEGIN (deferred) is turned off: _sqlite_begin replaces it.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """An engine and its sessions; ``session()`` is one transaction (commit, or roll back)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction, committed when the block ends without an exception.
+
+        Raises :class:`DatabaseError` when the database cannot be reached or refuses the work
+        (locked too long, disk full, connection lost).
+        """
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except (OperationalError, InterfaceError) as error:
+            raise DatabaseError(
+                f"database {redact(self.url)}: {describe(error, self.url)}"
+            ) from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()
