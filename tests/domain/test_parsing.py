@@ -828,6 +828,17 @@ def test_rejected_file_points_at_the_start() -> None:
         ("a.yaml", ["."], True),
         ("deep/a.yaml", [""], True),
         ("apps/a.yaml", [], False),
+        # Hidden folders and files below a root are not manifests, whatever the root.
+        (".github/workflows/ci.yml", ["."], False),
+        (".github/workflows/ci.yml", [""], False),
+        ("apps/.github/ci.yaml", ["apps"], False),
+        ("apps/team/.hidden/a.yaml", ["apps"], False),
+        ("apps/.a.yaml", ["apps"], False),
+        ("apps/team.v2/a.yaml", ["apps"], True),  # a dot inside a name is not hidden
+        ("apps/./a.yaml", ["apps"], False),
+        # A hidden root named in the configuration is read: the rule is about what is below it.
+        (".catalog/a.yaml", [".catalog"], True),
+        (".catalog/.x/a.yaml", [".catalog"], False),
     ],
 )
 def test_is_manifest_path(path: str, roots: list[str], expected: bool) -> None:
@@ -870,6 +881,7 @@ def test_problem_text_and_json() -> None:
         "line": 3,
         "column": 7,
         "message": "metadata.name is required",
+        "severity": "error",
         "text": "apps/a.yaml:3:7: metadata.name is required",
     }
     assert sorted([Problem("b", 1, 1, "x"), Problem("a", 2, 1, "x"), Problem("a", 1, 9, "x")]) == [
