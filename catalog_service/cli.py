@@ -22,8 +22,8 @@ from catalog_service.domain.catalog import (
 )
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.manifests import manifest_json_schema
-from catalog_service.domain.parsing import MANIFEST_SUFFIXES, MAX_FILE_BYTES
-from catalog_service.domain.problems import Problem
+from catalog_service.domain.parsing import MAX_FILE_BYTES, is_manifest_path
+from catalog_service.domain.problems import ERROR, WARNING, Problem
 from catalog_service.errors import CatalogError
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings, load_settings
@@ -79,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="recreate the demo repository")
     demo.set_defaults(run=_demo)
 
-    validate = commands.add_parser("validate", help="check manifest files; exit 1 on problems")
+    validate = commands.add_parser(
+        "validate", help="check manifest files; exit 1 on errors (not on warnings only)"
+    )
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     validate.add_argument("--format", choices=["text", "github", "json"], default="text")
     _config_option(validate, required=False)
@@ -153,7 +155,7 @@ def _validate(args: argparse.Namespace) -> int:
         Problem(str(p), 1, 1, "no such file or folder") for p in args.paths if not p.exists()
     ]
     _print_problems(problems, args.format, len(files))
-    return 1 if problems else 0
+    return 1 if any(problem.severity == ERROR for problem in problems) else 0
 
 
 def _validation_context(config: Path | None) -> EntityContext:
@@ -163,17 +165,24 @@ def _validation_context(config: Path | None) -> EntityContext:
 
 
 def _manifest_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
+    """The files given, and the manifests in the folders given: each folder is read as a root,
+    with the ingest's own rule (``is_manifest_path``: hidden folders such as .git and .github
+    hold YAML that is not manifests, and are not even walked)."""
     for path in paths:
         if path.is_dir() and not path.is_symlink():
-            for found in sorted(path.rglob("*")):
-                # Hidden folders (.git, .github/workflows) hold YAML that is not manifests.
-                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
-                if (
-                    not hidden
-                    and found.name.endswith(MANIFEST_SUFFIXES)
-                    and (found.is_file() or found.is_symlink())
-                ):
-                    yield found, found.as_posix()
+            found = []
+            for folder, folders, names in os.walk(path):
+                base = Path(folder)
+                # Symbolic links to folders are listed, never followed: one named *.yaml is
+                # reported as a link, as the ingest does.
+                folders[:] = [name for name in folders if not name.startswith(".")]
+                links = [name for name in folders if (base / name).is_symlink()]
+                for name in names + links:
+                    relative = (base / name).relative_to(path).as_posix()
+                    if is_manifest_path(relative, (".",)):
+                        found.append(base / name)
+            for file in sorted(found):
+                yield file, file.as_posix()
         elif path.exists() or path.is_symlink():
             yield path, path.as_posix()
 
@@ -188,21 +197,26 @@ def _compile_local(path: Path, display: str, context: EntityContext) -> Compiled
 
 def _print_problems(problems: Sequence[Problem], output: str, file_count: int) -> None:
     # Problems on stdout, the summary on stderr in every format: stdout stays machine-readable.
+    errors = sum(problem.severity == ERROR for problem in problems)
     if output == "json":
-        report = {"valid": not problems, "problems": [problem.to_json() for problem in problems]}
+        report = {"valid": not errors, "problems": [problem.to_json() for problem in problems]}
         print(json.dumps(report, indent=2))
-    else:
-        for problem in problems:
-            print(_annotation(problem) if output == "github" else problem)
-    print(f"{file_count} file(s) checked, {len(problems)} problem(s)", file=sys.stderr)
-
-
-def _annotation(problem: Problem) -> str:
-    """A GitHub Actions error annotation on the problem's line."""
-    message = _escape_data(problem.message)
-    # Property values also escape ':' and ',' (as GitHub's own toolkit does).
-    path = _escape_data(problem.path).replace(":", "%3A").replace(",", "%2C")
-    return f"::error file={path},line={problem.line},col={problem.column}::{message}"
+    for problem in problems if output != "json" else ():
+        if output == "github":
+            message = _escape_data(problem.message)
+            # Property values also escape ':' and ',' (as GitHub's own toolkit does).
+            path = _escape_data(problem.path).replace(":", "%3A").replace(",", "%2C")
+            print(
+                f"::{problem.severity} file={path},line={problem.line},col={problem.column}"
+                f"::{message}"
+            )
+        elif problem.severity == WARNING:
+            print(f"{problem.path}:{problem.line}:{problem.column}: warning: {problem.message}")
+        else:
+            print(problem)
+    warnings = len(problems) - errors
+    summary = f"{file_count} file(s) checked, {len(problems)} problem(s)"
+    print(summary + (f", {warnings} of them warning(s)" if warnings else ""), file=sys.stderr)
 
 
 def _escape_data(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -319,3 +320,60 @@ def test_validate_skips_hidden_folders_such_as_github_workflows(
     assert "1 file(s) checked" in err
     # Named explicitly, a file in a hidden folder is still checked.
     assert run(["validate", str(workflows / "ci.yml")], capsys)[0] == 1
+
+
+def test_validate_a_dangling_dependency_is_a_warning_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.yaml").write_text(application_yaml("a", depends_on=["gone"]))
+    status, out, err = run(["validate", str(tmp_path)], capsys)
+    assert status == 0
+    assert out == (
+        f"{tmp_path.as_posix()}/a.yaml:11:15: warning: spec.dependsOn[0]: no application named"
+        " 'gone' in the catalog\n"
+    )
+    assert "1 file(s) checked, 1 problem(s), 1 of them warning(s)" in err
+
+    status, out, _ = run(["validate", "--format", "github", str(tmp_path)], capsys)
+    assert status == 0
+    assert out.startswith(f"::warning file={tmp_path.as_posix()}/a.yaml,line=11,col=15::")
+
+    status, out, _ = run(["validate", "--format", "json", str(tmp_path)], capsys)
+    report = json.loads(out)
+    assert status == 0
+    assert report["valid"] is True
+    assert [problem["severity"] for problem in report["problems"]] == ["warning"]
+
+    # With one error as well, the exit status is 1.
+    (tmp_path / "b.yaml").write_text("kind: [\n")
+    status, out, _ = run(["validate", "--format", "json", str(tmp_path)], capsys)
+    assert status == 1
+    assert json.loads(out)["valid"] is False
+
+
+def test_validate_skips_hidden_folders_below_the_current_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "app.yaml").write_text(application_yaml("app"))
+    for hidden in (".github/workflows/ci.yml", "apps/.drafts/x.yaml", "apps/.x.yaml"):
+        (tmp_path / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / hidden).write_text("not: [a manifest\n")
+    monkeypatch.chdir(tmp_path)  # `catalog-service validate .`, as a GitOps repository's CI runs it
+    status, out, err = run(["validate", "."], capsys)
+    assert (status, out) == (0, "")
+    assert "1 file(s) checked" in err
+
+
+def test_validate_a_file_name_that_is_not_utf8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "apps"
+    folder.mkdir()
+    (folder / "good.yaml").write_text(application_yaml("good"))
+    (folder / os.fsdecode(b"caf\xe9.yaml")).write_text(application_yaml("cafe"))
+    status, out, _ = run(["validate", "--format", "json", str(folder)], capsys)
+    assert status == 1
+    [problem] = json.loads(out)["problems"]
+    assert problem["text"] == (
+        f"{folder.as_posix()}/caf\\xe9.yaml:1:1: the file name is not valid UTF-8; rename the file"
+    )

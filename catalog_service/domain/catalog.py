@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 
@@ -26,10 +26,11 @@ from catalog_service.domain.entities import (
 from catalog_service.domain.parsing import (
     MAX_FILE_BYTES,
     ParsedApplication,
+    ParsedFile,
     Position,
     parse_file,
 )
-from catalog_service.domain.problems import Problem
+from catalog_service.domain.problems import WARNING, Problem, cap, is_utf8, printable
 
 
 def encode_entity(entity: Entity) -> bytes:
@@ -88,6 +89,7 @@ class CompiledFile:
     problems: tuple[Problem, ...]
     digest: bytes  # of the documents, so a catalog's ETag needs no pass over all its bytes
     rejected_names: tuple[str, ...] = ()
+    omitted: int = 0  # problems past the cap per file: counted, not kept
 
     @property
     def manifest_count(self) -> int:
@@ -102,12 +104,42 @@ class CompiledFile:
             tuple((system.name, system.name_at, system.document) for system in self.systems),
             self.problems,
             self.rejected_names,
+            self.omitted,
         )
 
 
-def compile_file(path: str, data: bytes, context: EntityContext) -> CompiledFile:
-    """Parse, validate, convert and encode one manifest file."""
-    parsed = parse_file(path, data, context.environments)
+def compile_file(
+    path: str,
+    data: bytes,
+    context: EntityContext,
+    *,
+    parse: Callable[[str, bytes, Sequence[str]], ParsedFile] = parse_file,
+) -> CompiledFile:
+    """Parse, validate, convert and encode one manifest file. Never raises: whatever the bytes
+    and the name, the file ends as manifests and located problems (``parse`` is the parser)."""
+    if not is_utf8(path):  # git hands such names decoded with surrogateescape
+        return rejected(path, "the file name is not valid UTF-8; rename the file")
+    try:
+        return _compile(path, data, context, parse)
+    except Exception as error:
+        # A bug met by one file must not stop the catalog from changing: that file is left out.
+        return rejected(path, _internal_error(error))
+
+
+def _internal_error(error: Exception) -> str:
+    return (
+        f"internal error while reading this file ({type(error).__name__}); it is left out,"
+        " the rest of the catalog is not affected; please report it"
+    )
+
+
+def _compile(
+    path: str,
+    data: bytes,
+    context: EntityContext,
+    parse: Callable[[str, bytes, Sequence[str]], ParsedFile],
+) -> CompiledFile:
+    parsed = parse(path, data, context.environments)
     applications = tuple(_compile_application(app, context) for app in parsed.applications)
     systems = tuple(
         CompiledSystem(
@@ -121,10 +153,17 @@ def compile_file(path: str, data: bytes, context: EntityContext) -> CompiledFile
     parts = [document for app in applications for document in app.documents]
     parts += [system.document for system in systems]
     parts += [str(problem).encode() for problem in parsed.problems]
+    parts.append(b"omitted:%d" % parsed.omitted)
     # Rejected names satisfy other files' dependencies: renaming one changes the catalog.
     parts += [b"rejected:" + name.encode() for name in parsed.rejected_names]
     return CompiledFile(
-        path, applications, systems, parsed.problems, _digest(path, parts), parsed.rejected_names
+        path,
+        applications,
+        systems,
+        parsed.problems,
+        _digest(path, parts),
+        parsed.rejected_names,
+        parsed.omitted,
     )
 
 
@@ -215,19 +254,15 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
     resource_owner: dict[str, str] = {}
     for app in winners.values():
         # The fast paths (C-level set checks) keep this loop cheap for the usual, valid catalog.
-        app_problems = []
         if not declared_names.keys() >= set(app.depends_on):
-            app_problems = [
-                _missing_dependency(app.path, app.depends_on_at[index], index, name)
-                for index, name in enumerate(app.depends_on)
-                if name not in declared_names
-            ]
+            # A warning: deleting one manifest never takes its dependents out of the catalog.
+            problems += _missing_dependencies(app, declared_names)
         if resources_clash:
             # A rejected application's Resources are not in the catalog: it holds no name.
-            app_problems += _resource_clashes(app, resource_owner, record=not app_problems)
-        if app_problems:
-            problems.extend(app_problems)
-            continue
+            clashes = _resource_clashes(app, resource_owner)
+            if clashes:
+                problems.extend(clashes)
+                continue
         accepted.append(app)
 
     declared: dict[str, CompiledSystem] = {}
@@ -267,11 +302,11 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         doc_start, _, app_start, _ = spans.get(app.path, (start, 0, index, 0))
         spans[app.path] = (doc_start, len(documents), app_start, index + 1)
     refs = frozenset(chain(system_refs, chain.from_iterable(app.refs for app in accepted)))
-    problems.sort()
+    omitted = {printable(file.path): file.omitted for file in files if file.omitted}
     return Catalog(
         documents=tuple(documents),
         refs=refs,
-        problems=tuple(problems),
+        problems=tuple(cap(problems, omitted)),
         applications=tuple(accepted),
         declared=declared_names,
         paths=tuple(file.path for file in files),
@@ -328,11 +363,8 @@ def _implied_system(
     return encode_entity(implied_system_entity(name, owners, first_path, context))
 
 
-def _resource_clashes(
-    app: CompiledApplication, resource_owner: dict[str, str], *, record: bool = True
-) -> list[Problem]:
-    """Resource names an earlier application took; records this one's (with ``record``) when
-    there are none."""
+def _resource_clashes(app: CompiledApplication, resource_owner: dict[str, str]) -> list[Problem]:
+    """Resource names an earlier application took; records this one's when there are none."""
     clashes = []
     for index, resource in enumerate(app.resource_names):
         holder = resource_owner.get(resource)
@@ -345,22 +377,30 @@ def _resource_clashes(
                     f" already taken by application {holder!r}",
                 )
             )
-    if record and not clashes:
+    if not clashes:
         resource_owner.update(dict.fromkeys(app.resource_names, app.name))
     return clashes
 
 
 def _digest(path: str, parts: Iterable[bytes]) -> bytes:
-    digest = hashlib.blake2b(path.encode(), digest_size=16)
+    digest = hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=16)
     for part in parts:
         digest.update(b"\0" + part)
     return digest.digest()
 
 
-def _missing_dependency(path: str, position: tuple[int, int], index: int, name: str) -> Problem:
-    return _problem(
-        path, position, f"spec.dependsOn[{index}]: no application named {name!r} in the catalog"
-    )
+def _missing_dependencies(app: CompiledApplication, names: Container[str]) -> list[Problem]:
+    """A warning per ``dependsOn`` item that names no application in ``names``."""
+    return [
+        Problem(
+            app.path,
+            *app.depends_on_at[index],
+            f"spec.dependsOn[{index}]: no application named {name!r} in the catalog",
+            WARNING,
+        )
+        for index, name in enumerate(app.depends_on)
+        if name not in names
+    ]
 
 
 def _problem(path: str, position: tuple[int, int], message: str) -> Problem:
@@ -380,6 +420,15 @@ def check_text(
 
     Without ``duplicates``, a name declared elsewhere is not a problem: the caller does not know
     where the file will live, so it may be the very file that declares it."""
+    try:
+        return _check(path, data, context, declared, duplicates)
+    except Exception as error:  # as in compile_file: a bug is this text's problem, no 500
+        return [Problem(path, 1, 1, _internal_error(error))]
+
+
+def _check(
+    path: str, data: bytes, context: EntityContext, declared: Mapping[str, str], duplicates: bool
+) -> list[Problem]:
     compiled = compile_file(path, data, context)
     problems = list(compiled.problems)
     names = declared.keys() | {app.name for app in compiled.applications}
@@ -388,12 +437,8 @@ def check_text(
         elsewhere = declared.get(app.name, path)
         if duplicates and elsewhere != path:
             problems.append(_duplicate_application(app, elsewhere))
-        problems += [
-            _missing_dependency(app.path, app.depends_on_at[index], index, name)
-            for index, name in enumerate(app.depends_on)
-            if name not in names
-        ]
-    return sorted(problems)
+        problems += _missing_dependencies(app, names)
+    return cap(problems, {printable(path): compiled.omitted} if compiled.omitted else None)
 
 
 def _duplicate_application(app: CompiledApplication, first_path: str) -> Problem:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from catalog_service.domain import manifests as m
 
@@ -51,6 +52,11 @@ class EntityContext:
     edit_url_prefix: str | None = None
 
     def location(self, path: str) -> str:
+        """``url:`` locations are URLs: each path segment is percent-encoded (a space, ``#``,
+        ``?``, ``%``, a newline or any non-ASCII character in a file name). A ``file:`` location
+        is a path on disk, as Backstage reads it."""
+        if self.location_prefix.startswith("url:"):
+            return self.location_prefix + url_path(path)
         return self.location_prefix + path
 
     def location_annotations(self, path: str) -> dict[str, str]:
@@ -62,8 +68,14 @@ class EntityContext:
         if location.startswith("url:"):
             annotations[VIEW_URL] = location.removeprefix("url:")
         if self.edit_url_prefix is not None:
-            annotations[EDIT_URL] = self.edit_url_prefix + path
+            annotations[EDIT_URL] = self.edit_url_prefix + url_path(path)
         return annotations
+
+
+@functools.lru_cache(maxsize=65_536)  # each path is asked for by every entity of its file
+def url_path(path: str) -> str:
+    """A repository path as the path of a URL: segments percent-encoded (UTF-8), ``/`` kept."""
+    return quote(path, safe="/")
 
 
 def application_entities(app: m.Application, path: str, context: EntityContext) -> list[Entity]:

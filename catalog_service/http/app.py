@@ -159,7 +159,10 @@ def create_app(
         found = check_text(
             path or "manifest.yaml", data, context, declared, duplicates=path is not None
         )
-        return ValidateResponse(valid=not found, problems=[ProblemOut.of(p) for p in found])
+        return ValidateResponse(
+            valid=all(p.severity != "error" for p in found),  # warnings alone are valid
+            problems=[ProblemOut.of(p) for p in found],
+        )
 
     @app.post(
         "/api/v1/refresh",

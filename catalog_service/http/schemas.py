@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from catalog_service.domain.problems import Problem
+from catalog_service.domain.problems import Problem, Severity
 from catalog_service.ingest import HeldBack
 
 
@@ -34,6 +34,9 @@ class ProblemOut(BaseModel):
     line: int
     column: int
     message: str
+    severity: Severity = Field(
+        description="error: the manifest is left out of the catalog; warning: it is in it"
+    )
     text: str = Field(description="path:line:column: message")
 
     @classmethod

@@ -125,7 +125,7 @@ def test_the_loser_of_a_duplicate_takes_its_resources_along() -> None:
 # -- dependencies -------------------------------------------------------------------------------
 
 
-def test_a_missing_dependency_rejects_the_application_and_keeps_the_others() -> None:
+def test_a_missing_dependency_is_a_warning_and_the_application_stays() -> None:
     files = {
         "apps/ledger.yaml": app_yaml("ledger"),
         "apps/pay.yaml": """\
@@ -146,11 +146,38 @@ spec:
     assert [str(problem) for problem in catalog.problems] == [
         "apps/pay.yaml:10:7: spec.dependsOn[1]: no application named 'fraud-scoring' in the catalog"
     ]
+    assert [problem.severity for problem in catalog.problems] == ["warning"]
     entities = entities_of(catalog)
-    assert names(entities, "Component") == ["ledger", "web"]
-    assert names(entities, "Resource") == []  # pay's resources went with it
-    assert "component:default/pay" not in catalog.refs
-    assert [app.name for app in catalog.applications] == ["ledger", "web"]
+    assert names(entities, "Component") == ["ledger", "pay", "web"]
+    assert names(entities, "Resource") == ["pay-db"]
+    assert by_ref(entities)["component:default/pay"]["spec"]["dependsOn"] == [
+        "resource:default/pay-db",
+        "component:default/ledger",
+        "component:default/fraud-scoring",
+    ]
+    assert [app.name for app in catalog.applications] == ["ledger", "pay", "web"]
+
+
+def test_deleting_a_manifest_keeps_the_applications_that_depend_on_it() -> None:
+    files = {
+        "apps/ledger.yaml": app_yaml("ledger"),
+        "apps/pay.yaml": app_yaml("pay", depends_on="[ledger]"),
+        "apps/web.yaml": app_yaml("web", depends_on="[ledger, pay]"),
+    }
+    assert component_names(files) == ["ledger", "pay", "web"]
+    del files["apps/ledger.yaml"]
+    catalog = catalog_of(files)
+    assert names(entities_of(catalog), "Component") == ["pay", "web"]
+    assert [(str(p), p.severity) for p in catalog.problems] == [
+        (
+            "apps/pay.yaml:11:15: spec.dependsOn[0]: no application named 'ledger' in the catalog",
+            "warning",
+        ),
+        (
+            "apps/web.yaml:11:15: spec.dependsOn[0]: no application named 'ledger' in the catalog",
+            "warning",
+        ),
+    ]
 
 
 def test_dependencies_may_point_to_later_files() -> None:
@@ -206,17 +233,20 @@ def test_a_resource_name_collision_rejects_the_later_application() -> None:
 
 
 def test_a_rejected_application_does_not_hold_its_resource_names() -> None:
+    # "a" loses "a-b-c" to "a-b" and is rejected: its other Resource "a-x-y" stays free for "a-x".
     files = {
-        "apps/1.yaml": app_yaml("a-b", components="[{name: c, type: redis}]", depends_on="[nope]"),
-        "apps/2.yaml": app_yaml("a", components="[{name: b-c, type: s3}]"),
+        "apps/1.yaml": app_yaml("a-b", components="[{name: c, type: redis}]"),
+        "apps/2.yaml": app_yaml("a", components="[{name: b-c, type: s3}, {name: x-y, type: s3}]"),
+        "apps/3.yaml": app_yaml("a-x", components="[{name: y, type: mysql}]"),
     }
     catalog = catalog_of(files)
     assert [str(problem) for problem in catalog.problems] == [
-        "apps/1.yaml:11:15: spec.dependsOn[0]: no application named 'nope' in the catalog"
+        "apps/2.yaml:10:23: spec.components[0].name: the resource name 'a-b-c' is already"
+        " taken by application 'a-b'"
     ]
     entities = entities_of(catalog)
-    assert names(entities, "Component") == ["a"]
-    assert by_ref(entities)["resource:default/a-b-c"]["spec"]["type"] == "s3"
+    assert names(entities, "Component") == ["a-b", "a-x"]
+    assert by_ref(entities)["resource:default/a-x-y"]["spec"]["type"] == "mysql"
 
 
 # -- systems ------------------------------------------------------------------------------------
@@ -265,8 +295,8 @@ def test_implied_owner_ties_are_alphabetical_and_refs_count_as_one_owner() -> No
 
 def test_a_system_whose_applications_are_all_rejected_is_not_implied() -> None:
     files = {
-        "apps/a.yaml": app_yaml("a", system_name="lonely", depends_on="[missing]"),
-        "apps/b.yaml": app_yaml("b"),
+        "apps/a.yaml": app_yaml("b"),
+        "apps/b.yaml": app_yaml("b", system_name="lonely"),  # a duplicate: rejected
     }
     catalog = catalog_of(files)
     assert names(entities_of(catalog), "System") == ["payments"]
@@ -379,15 +409,15 @@ def test_a_comment_changes_no_entity_and_no_digest() -> None:
 
 
 def test_the_digest_follows_a_renamed_rejected_application() -> None:
-    # pay depends on ledger, which is declared but invalid: pay stays in. When the invalid manifest
-    # is renamed (same problem, same place), pay's dependency is gone and pay is rejected: the
-    # catalog changed, so must its digest.
+    # pay depends on ledger, which is declared but invalid. When the invalid manifest is renamed
+    # (same problem, same place), pay's dependency is gone and pay has a warning: the catalog
+    # changed, so must its digest.
     broken = app_yaml("ledger").replace("type: vendor", "type: vendr")
     files = {"apps/ledger.yaml": broken, "apps/pay.yaml": app_yaml("pay", depends_on="[ledger]")}
     before = catalog_of(files)
     files["apps/ledger.yaml"] = broken.replace("name: ledger", "name: legder")
     after = catalog_of(files)
-    assert after.documents != before.documents
+    assert len(after.problems) == len(before.problems) + 1
     assert after.digest != before.digest
 
 
@@ -491,7 +521,7 @@ def test_check_text_of_bad_bytes() -> None:
 BEFORE = {
     "apps/a.yaml": app_yaml("a", components="[{name: db, type: postgresql}]"),
     "apps/b.yaml": app_yaml("b", depends_on="[a]", owner="team-b"),
-    "apps/c.yaml": app_yaml("c", depends_on="[nowhere]"),  # rejected: a missing dependency
+    "apps/c.yaml": app_yaml("c", depends_on="[nowhere]"),  # a warning: a missing dependency
     "apps/d.yaml": app_yaml("a"),  # rejected: a duplicate of a
     "apps/e.yaml": app_yaml("e", system_name="storefront") + "---\n" + app_yaml("f"),
     "apps/s.yaml": system_yaml("payments"),
@@ -517,7 +547,13 @@ BEFORE = {
             "apps/c.yaml",
             BEFORE["apps/c.yaml"].replace("name: c}", "name: c2}"),
             True,
-            id="a-rejected-application",
+            id="an-application-with-a-warning",
+        ),
+        pytest.param(
+            "apps/d.yaml",
+            BEFORE["apps/d.yaml"].replace("name: a}", "name: a2}"),
+            True,
+            id="a-rejected-duplicate",
         ),
         pytest.param("apps/a.yaml", app_yaml("a", owner="team-z"), False, id="owner"),
         pytest.param("apps/b.yaml", app_yaml("b2", depends_on="[a]"), False, id="rename"),

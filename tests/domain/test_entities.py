@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -231,6 +232,41 @@ def test_location_annotations_use_the_prefix_and_the_path() -> None:
     expected = "url:https://github.com/acme/gitops/blob/release/" + PATH
     assert annotations["backstage.io/managed-by-location"] == expected
     assert annotations["backstage.io/managed-by-origin-location"] == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "encoded"),
+    [
+        ("apps/my app.yaml", "apps/my%20app.yaml"),
+        ("apps/a#b?c.yaml", "apps/a%23b%3Fc.yaml"),
+        ("apps/100%.yaml", "apps/100%25.yaml"),
+        ("apps/line\nbreak.yaml", "apps/line%0Abreak.yaml"),
+        ("apps/café/ünï.yaml", "apps/caf%C3%A9/%C3%BCn%C3%AF.yaml"),
+        ("apps/team-a/app_1.v2~x.yaml", "apps/team-a/app_1.v2~x.yaml"),
+    ],
+)
+def test_location_annotations_are_urls_with_encoded_path_segments(path: str, encoded: str) -> None:
+    ctx = context(location_prefix=LOCATION_PREFIX, edit_url_prefix=EDIT_URL_PREFIX)
+    annotations = application_entities(model(application()), path, ctx)[0]["metadata"][
+        "annotations"
+    ]
+    assert annotations["backstage.io/managed-by-location"] == LOCATION_PREFIX + encoded
+    assert annotations["backstage.io/managed-by-origin-location"] == LOCATION_PREFIX + encoded
+    assert annotations["backstage.io/view-url"] == LOCATION_PREFIX.removeprefix("url:") + encoded
+    assert annotations["backstage.io/edit-url"] == EDIT_URL_PREFIX + encoded
+    for key in ("managed-by-location", "managed-by-origin-location", "view-url", "edit-url"):
+        url = urlsplit(annotations[f"backstage.io/{key}"].removeprefix("url:"))
+        assert (url.scheme, url.netloc, url.query, url.fragment) == ("https", "github.com", "", "")
+        assert url.path.endswith(encoded)
+        assert all(33 <= ord(character) < 127 for character in url.path), url
+
+
+def test_a_file_location_stays_a_path() -> None:
+    ctx = context(location_prefix="file:/srv/gitops/", edit_url_prefix=None)
+    annotations = application_entities(model(application()), "apps/my app.yaml", ctx)[0][
+        "metadata"
+    ]["annotations"]
+    assert annotations["backstage.io/managed-by-location"] == "file:/srv/gitops/apps/my app.yaml"
 
 
 def test_source_annotations_only_with_a_source_repository() -> None:

@@ -11,8 +11,8 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode
 
 from catalog_service.domain import parsing
+from catalog_service.domain.loading import MAX_EXPANDED_NODES
 from catalog_service.domain.parsing import (
-    MAX_EXPANDED_NODES,
     MAX_FILE_BYTES,
     dotted,
     is_manifest_path,
@@ -540,7 +540,8 @@ metadata:
   owner: team-a
 """
     found = only_problem(text)
-    assert found.startswith("apps/app.yaml:4:9: invalid YAML: could not determine a constructor")
+    tag = tagged.split(" ")[0].replace("tag:yaml.org,2002:", "!!")
+    assert found.startswith(f"apps/app.yaml:4:9: invalid YAML: unknown tag '{tag}': manifests hold")
 
 
 @pytest.mark.parametrize(
@@ -827,6 +828,17 @@ def test_rejected_file_points_at_the_start() -> None:
         ("a.yaml", ["."], True),
         ("deep/a.yaml", [""], True),
         ("apps/a.yaml", [], False),
+        # Hidden folders and files below a root are not manifests, whatever the root.
+        (".github/workflows/ci.yml", ["."], False),
+        (".github/workflows/ci.yml", [""], False),
+        ("apps/.github/ci.yaml", ["apps"], False),
+        ("apps/team/.hidden/a.yaml", ["apps"], False),
+        ("apps/.a.yaml", ["apps"], False),
+        ("apps/team.v2/a.yaml", ["apps"], True),  # a dot inside a name is not hidden
+        ("apps/./a.yaml", ["apps"], False),
+        # A hidden root named in the configuration is read: the rule is about what is below it.
+        (".catalog/a.yaml", [".catalog"], True),
+        (".catalog/.x/a.yaml", [".catalog"], False),
     ],
 )
 def test_is_manifest_path(path: str, roots: list[str], expected: bool) -> None:
@@ -869,6 +881,7 @@ def test_problem_text_and_json() -> None:
         "line": 3,
         "column": 7,
         "message": "metadata.name is required",
+        "severity": "error",
         "text": "apps/a.yaml:3:7: metadata.name is required",
     }
     assert sorted([Problem("b", 1, 1, "x"), Problem("a", 2, 1, "x"), Problem("a", 1, 9, "x")]) == [

@@ -265,12 +265,25 @@ def test_validate_checks_depends_on_against_the_catalog(client: TestClient, cata
     [problem] = unknown.json()["problems"]
     assert "'ghost'" in problem["message"] and "spec.dependsOn[1]" in problem["message"]
     assert problem["line"] == 11
+    # A warning: the application would be in the catalog all the same.
+    assert (problem["severity"], unknown.json()["valid"]) == ("warning", True)
+
+
+def test_validate_tags_that_fail_to_construct_are_located_problems(client: TestClient) -> None:
+    for body, at in ((b"a: !!bool maybe\n", 4), (b'a: !!int ""\n', 4), (b"<<: !!set {a}\n", 5)):
+        response = client.post("/api/v1/validate", content=body)
+        assert response.status_code == 200, response.text
+        [problem] = response.json()["problems"]
+        assert problem["text"].startswith(f"manifest.yaml:1:{at}: invalid YAML: "), problem
+        assert problem["severity"] == "error"
 
 
 def test_validate_before_the_first_ingest_knows_no_applications(client: TestClient) -> None:
     response = client.post("/api/v1/validate", content=application_yaml("x", depends_on=["web"]))
     assert response.status_code == 200
-    assert response.json()["valid"] is False
+    [problem] = response.json()["problems"]
+    assert "no application named 'web'" in problem["message"]
+    assert problem["severity"] == "warning"
 
 
 def test_validate_refuses_a_body_over_one_mebibyte(client: TestClient, catalog: str) -> None:
