@@ -23,6 +23,7 @@ def build_ingestor(settings: Settings) -> Ingestor:
         roots=settings.source.roots,
         mirror_dir=settings.mirror_dir(),
         token=token,
+        timeout=settings.source.timeoutSeconds,
     )
     return Ingestor(source, entity_context(settings), settings.ingest)
 
