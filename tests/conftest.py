@@ -362,7 +362,7 @@ def file_hashes(root: Path) -> dict[str, str]:
         relative = str(path.relative_to(root))
         stat = path.lstat()
         if path.is_symlink():
-            found[relative] = f"link {os.readlink(path)}"
+            found[relative] = f"link {path.readlink()}"
         elif path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             found[relative] = f"{digest} {stat.st_mode:o} {stat.st_mtime_ns}"
