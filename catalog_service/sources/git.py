@@ -75,6 +75,8 @@ class GitSource:
         mirror_dir: Path,
         token: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        *,
+        adopt_old_mirror: bool = False,
     ) -> None:
         self.display_url = redacted_url(url)  # for messages and logs: no credentials
         self.url, credentials = split_credentials(_absolute_if_local(url))
@@ -82,7 +84,7 @@ class GitSource:
         self.roots = tuple(roots)
         self.timeout = timeout
         self._secrets = [s for s in (token, credentials) if s]
-        self.folder = MirrorFolder(mirror_dir)
+        self.folder = MirrorFolder(mirror_dir, adopt_old_mirror=adopt_old_mirror)
         self.git_dir = self.folder.repo
         if credentials is None and token and self.url.startswith("https://"):
             credentials = f"x-access-token:{token}"

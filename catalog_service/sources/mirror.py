@@ -20,6 +20,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -44,8 +45,11 @@ _held_lock = threading.Lock()
 class MirrorFolder:
     """Claims ``path`` for the service (refusing what is not ours) and locks it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, adopt_old_mirror: bool = False) -> None:
+        """``adopt_old_mirror``: the folder is in the service's own cache (not configured), so
+        an unmarked bare repository there is a mirror of an earlier version: replace it."""
         self.path = path.expanduser().absolute()
+        self._adopt_old_mirror = adopt_old_mirror
         self.repo = self.path / "repo.git"
         self.state_file = self.path / "state.json"
         self._claim()
@@ -77,6 +81,9 @@ class MirrorFolder:
         marker = self.path / MARKER
         if self.path.is_dir() and not self.path.is_symlink() and marker.is_file():
             return
+        if self._adopt_old_mirror and (self.path / "HEAD").is_file() and not marker.exists():
+            logger.warning("replacing the unmarked mirror of an earlier version at %s", self.path)
+            shutil.rmtree(self.path)
         exists = self.path.exists() or self.path.is_symlink()
         if exists and (not self.path.is_dir() or any(self.path.iterdir())):
             raise ConfigurationError(_not_ours(self.path))
