@@ -34,9 +34,11 @@ logger = logging.getLogger(__name__)
 SYMLINK_MODE = "120000"
 SUBMODULE_MODE = "160000"
 DEFAULT_TIMEOUT_SECONDS = 120.0
-# Fetch runs git's housekeeping in the foreground: a detached `gc --auto` would outlive the
-# fetch's process group and run on while the next fetch writes the same files.
-_HOUSEKEEPING = ("-c", "gc.autoDetach=false", "-c", "maintenance.autoDetach=false")
+# Fetch does no housekeeping of its own (it would cost every refresh a process, and a detached
+# `gc --auto` would outlive the fetch's process group, running on while the next fetch writes the
+# same files): the source runs `gc --auto` itself, in the foreground, every so many fetches.
+_NO_HOUSEKEEPING = ("-c", "maintenance.auto=false", "-c", "gc.auto=0")
+HOUSEKEEPING_EVERY = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ class GitSource:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         *,
         adopt_old_mirror: bool = False,
+        housekeeping_every: int = HOUSEKEEPING_EVERY,
     ) -> None:
         self.display_url = redacted_url(url)  # for messages and logs: no credentials
         self.url, credentials = split_credentials(_absolute_if_local(url))
@@ -90,6 +93,8 @@ class GitSource:
             credentials = f"x-access-token:{token}"
         self._runner = GitRunner(timeout, _git_env(self.folder.path, credentials))
         self._checked = False  # the mirror was found readable since start (or the last failure)
+        self._fetches = 0
+        self._housekeeping_every = housekeeping_every
 
     def close(self) -> None:
         """Kill the git processes still running, start no more, and unlock the folder."""
@@ -148,7 +153,7 @@ class GitSource:
             self._runner.run(
                 [
                     f"--git-dir={self.git_dir}",
-                    *_HOUSEKEEPING,
+                    *_NO_HOUSEKEEPING,
                     "fetch",
                     "--no-tags",
                     "--force",
@@ -175,7 +180,21 @@ class GitSource:
             self.discard_mirror(f"refs/heads/{self.branch} is unreadable")
             self._clone()
             commit = self._branch_commit()
+        self._fetches += 1
+        if self._fetches % self._housekeeping_every == 0:
+            self._housekeeping()
         return commit
+
+    def _housekeeping(self) -> None:
+        """Pack loose objects once there are many (git's own thresholds); a failure only waits
+        for the next turn."""
+        try:
+            self._runner.run(
+                [f"--git-dir={self.git_dir}", "-c", "gc.autoDetach=false", "gc", "--auto"],
+                cwd=self.folder.path,
+            )
+        except (GitFailedError, GitTimeoutError) as error:
+            logger.warning("git gc in the mirror at %s failed: %s", self.git_dir, error)
 
     def _usable(self) -> bool:
         """The mirror exists and git can read it; damage found here means a fresh clone."""

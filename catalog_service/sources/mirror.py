@@ -133,14 +133,14 @@ class MirrorFolder:
         return data if isinstance(data, dict) else None
 
     def write_state(self, state: dict[str, Any]) -> None:
-        """Atomically: a crash leaves the old state or the new one, never half of one."""
+        """Atomically: readers see the old state or the new one, never half of one. Not synced
+        to disk (on the path of every refresh): after a power cut it may be lost, which the
+        reader takes as no state."""
         try:
             handle, name = tempfile.mkstemp(prefix=".state-", dir=self.path)
             temporary = Path(name)
             with os.fdopen(handle, "w", encoding="utf-8") as output:
                 json.dump(state, output)
-                output.flush()
-                os.fsync(output.fileno())
             temporary.replace(self.state_file)
         except OSError as error:
             # The catalog is applied either way; only the guard across a restart is weaker.

@@ -4,6 +4,7 @@ alone, git never runs past its deadline or the shutdown, and odd trees are liste
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 from pathlib import Path
 
@@ -172,3 +173,25 @@ def test_a_manifest_replaced_by_a_submodule_is_a_deletion(
     source.fetch()
     assert changes_by_path(source.changes(first, second)) == {"apps/shop/a.yaml": None}
     assert source.list_manifests(second) == []
+
+
+def test_the_source_does_the_mirrors_housekeeping_itself(
+    gitops: GitOpsRepo, tmp_path: Path
+) -> None:
+    gitops.add_application("a")
+    gitops.commit()
+    source = source_for(gitops, tmp_path, housekeeping_every=2)
+    source.fetch()
+    mirror = MIRROR(tmp_path)
+    for key, value in (("fetch.unpackLimit", "1"), ("gc.autoPackLimit", "1")):
+        subprocess.run(["git", f"--git-dir={mirror}", "config", key, value], check=True)
+
+    def packs() -> int:
+        return len(list((mirror / "objects" / "pack").glob("*.pack")))
+
+    gitops.add_application("b")
+    gitops.commit()
+    source.fetch()  # the first fetch after the clone: housekeeping waits for the second
+    assert packs() == 2, "the fetch brought a pack of its own, and fetch itself never gc's"
+    source.fetch()
+    assert packs() == 1, "gc --auto packed them into one"
