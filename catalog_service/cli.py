@@ -137,10 +137,21 @@ def _demo(args: argparse.Namespace) -> int:
     return _run_server(settings, args.host, args.port)
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
 def _run_server(settings: Settings, host: str, port: int) -> int:
     from catalog_service.http.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Requests still running a few seconds after SIGTERM are cancelled, so that the shutdown
+    # (which kills git) is never held up by a refresh waiting on a hanging remote.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
     return 0
 
 

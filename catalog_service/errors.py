@@ -8,6 +8,8 @@ never contain secret values.
     CatalogError
     ├── ConfigurationError      a setting is missing or wrong; the service does not start
     ├── SourceError             the Git source cannot be fetched or read; the last catalog stays
+    ├── IngestError             an ingest failed unexpectedly (a bug); the last catalog stays
+    ├── RefreshInProgressError  a refresh is already running and did not finish in time
     ├── NotReadyError           no ingest has succeeded yet, so there is no catalog to serve
     ├── GitHubError             GitHub refused a request or could not be reached; retried later
     │   ├── GitHubPermissionError   the credentials are refused or lack a permission (401, 403)
@@ -44,6 +46,18 @@ class SourceError(CatalogError):
     """The Git source could not be fetched or read (unreachable, missing branch, corrupt)."""
 
     code = "source_unavailable"
+
+
+class IngestError(CatalogError):
+    """An ingest failed for a reason nobody planned for; the next one starts from scratch."""
+
+    code = "ingest_failed"
+
+
+class RefreshInProgressError(CatalogError):
+    """Another refresh holds the ingest and did not finish within the wait."""
+
+    code = "refresh_in_progress"
 
 
 class NotReadyError(CatalogError):

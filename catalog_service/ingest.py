@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import yaml
 
@@ -30,11 +30,31 @@ from catalog_service.domain.catalog import (
 )
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.parsing import MAX_FILE_BYTES
-from catalog_service.errors import SourceError
+from catalog_service.errors import (
+    CatalogError,
+    IngestError,
+    RefreshInProgressError,
+    SourceError,
+)
 from catalog_service.settings import IngestSettings
-from catalog_service.sources.git import GitSource, TreeEntry
+from catalog_service.sources.git import Change, TreeEntry
 
 logger = logging.getLogger(__name__)
+
+
+class Source(Protocol):
+    """Where manifests come from (``GitSource``; tests pass small fakes)."""
+
+    def fetch(self) -> str: ...
+    def list_manifests(self, commit: str) -> list[TreeEntry]: ...
+    def changes(self, old: str, new: str) -> list[Change]: ...
+    def read_blobs(
+        self, shas: Iterable[str], max_size: int
+    ) -> Iterator[tuple[str, bytes | None]]: ...
+    def discard_mirror(self, reason: str) -> None: ...
+    def read_state(self) -> dict[str, Any] | None: ...
+    def write_state(self, state: dict[str, Any]) -> None: ...
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -118,11 +138,13 @@ class IngestOutcome:
 class Ingestor:
     """Owns the snapshot. ``refresh`` is safe to call from several threads: they take turns."""
 
-    def __init__(self, source: GitSource, context: EntityContext, guard: IngestSettings) -> None:
+    def __init__(self, source: Source, context: EntityContext, guard: IngestSettings) -> None:
         self._source = source
         self._context = context
         self._guard = guard
         self._lock = threading.Lock()
+        self._running_since: float | None = None
+        self._closed = False
         self._files: dict[str, tuple[str, CompiledFile]] = {}
         self._order: list[str] = []  # the paths of _files, sorted: the smaller path wins
         self._processed: tuple[str, Catalog] | None = None
@@ -133,62 +155,121 @@ class Ingestor:
         self.last_success_at: float | None = None
 
     @property
-    def source(self) -> GitSource:
+    def source(self) -> Source:
         return self._source
 
-    def refresh(self, force: bool = False) -> IngestOutcome:
+    def close(self) -> None:
+        """Stop: kill the source's running git processes (a refresh in progress fails at once)."""
+        self._closed = True
+        self._source.close()
+
+    def refresh(self, force: bool = False, wait: float | None = None) -> IngestOutcome:
         """Fetch and ingest; ``force`` applies an ingest that would be held back.
 
-        Raises :class:`SourceError` when the source fails; the current snapshot stays.
+        Waits for a refresh in progress, at most ``wait`` seconds if given (then raises
+        :class:`RefreshInProgressError`). Raises :class:`SourceError` when the source fails and
+        :class:`IngestError` on anything unexpected; either way the current snapshot stays,
+        ``last_error`` says why, and the next refresh tries again.
         """
-        with self._lock:
-            started = time.perf_counter()
-            try:
-                revision = self._source.fetch()
-            except SourceError as error:
-                self._failed(error)
-                raise
-            try:
-                changed = self._process(revision)
-            except SourceError as error:
-                # Fetched, but the mirror cannot be read: a fresh clone next time mends it.
-                self._source.discard_mirror()
-                self._processed = None
-                self._failed(error)
-                raise
-            assert self._processed is not None
-            catalog = self._processed[1]
-            self.last_error = None
-            self.last_success_at = time.time()
-            current = self.snapshot
-            if current is not None and current.revision == revision and changed == 0:
-                status: Literal["applied", "unchanged", "held-back"] = "unchanged"
-            else:
-                reason = None if force else self._hold_back_reason(catalog)
-                if reason is None:
-                    self._apply(revision, catalog)
-                    status = "applied"
-                else:
-                    if self.held_back is None or self.held_back.revision != revision:
-                        logger.warning("ingest of %s held back: %s", revision[:12], reason)
-                    self.held_back = HeldBack(revision, reason)
-                    status = "held-back"
-            return IngestOutcome(
-                status=status,
-                revision=revision,
-                entities=catalog.entity_count,
-                problems=len(catalog.problems),
-                changed_files=changed,
-                duration_seconds=time.perf_counter() - started,
-                reason=self.held_back.reason if status == "held-back" and self.held_back else None,
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            since = self._running_since
+            running = f" for {time.monotonic() - since:.0f} s" if since is not None else ""
+            raise RefreshInProgressError(
+                f"a refresh is already running{running}; its outcome shows in /readyz, and a"
+                " refresh requested after it ends fetches again"
             )
+        try:
+            self._running_since = time.monotonic()
+            return self._refresh(force)
+        finally:
+            self._running_since = None
+            self._lock.release()
 
-    def _failed(self, error: SourceError) -> None:
-        self.last_error = error.message
-        if self.snapshot is None:
-            logger.error("ingest failed, no catalog to serve yet: %s", error)
+    def _refresh(self, force: bool) -> IngestOutcome:
+        started = time.perf_counter()
+        try:
+            revision, changed = self._fetch_and_process()
+        except CatalogError as error:
+            self._failed(error.message)
+            raise
+        except Exception as error:
+            # A bug must not freeze the catalog: forget what was half built, say what happened.
+            self._reset()
+            message = f"the ingest failed unexpectedly: {type(error).__name__}: {error}"
+            logger.exception("%s; the next refresh starts from scratch", message)
+            self._failed(message)
+            raise IngestError(message) from error
+        assert self._processed is not None
+        catalog = self._processed[1]
+        self.last_error = None
+        self.last_success_at = time.time()
+        current = self.snapshot
+        if current is not None and current.revision == revision and changed == 0:
+            status: Literal["applied", "unchanged", "held-back"] = "unchanged"
         else:
-            logger.error("ingest failed, still serving the last good catalog: %s", error)
+            reason = None if force else self._hold_back_reason(catalog)
+            if reason is None:
+                self._apply(revision, catalog)
+                status = "applied"
+            else:
+                self._hold_back(revision, reason)
+                status = "held-back"
+        return IngestOutcome(
+            status=status,
+            revision=revision,
+            entities=catalog.entity_count,
+            problems=len(catalog.problems),
+            changed_files=changed,
+            duration_seconds=time.perf_counter() - started,
+            reason=self.held_back.reason if status == "held-back" and self.held_back else None,
+        )
+
+    def _fetch_and_process(self) -> tuple[str, int]:
+        revision = self._source.fetch()
+        try:
+            return revision, self._process(revision)
+        except SourceError as error:
+            self._reset()
+            if self._closed:
+                raise
+            # Fetched, but the mirror cannot be read: it is only a cache, so clone it again
+            # and try once more in this same refresh.
+            self._source.discard_mirror(error.message)
+            revision = self._source.fetch()
+            return revision, self._process(revision)
+
+    def _reset(self) -> None:
+        """Forget the incremental state: the next ingest lists and compiles everything."""
+        self._files, self._order, self._processed = {}, [], None
+
+    def _failed(self, message: str) -> None:
+        self.last_error = message
+        if self.snapshot is None:
+            logger.error("ingest failed, no catalog to serve yet: %s", message)
+        else:
+            logger.error("ingest failed, still serving the last good catalog: %s", message)
+
+    def _hold_back(self, revision: str, reason: str) -> None:
+        if self.held_back is None or self.held_back.revision != revision:
+            logger.warning("ingest of %s held back: %s", revision[:12], reason)
+        if self.snapshot is None:
+            self._restore_applied()
+        self.held_back = HeldBack(revision, reason)
+
+    def _restore_applied(self) -> None:
+        """After a restart, serve the revision applied before it rather than nothing."""
+        state = self._source.read_state() or {}
+        applied = state.get("revision")
+        if not isinstance(applied, str):
+            return
+        try:
+            self._process(applied)
+        except CatalogError as error:
+            self._reset()
+            logger.warning("cannot serve the last applied revision %s: %s", applied[:12], error)
+            return
+        assert self._processed is not None
+        self._apply(applied, self._processed[1])
 
     def _process(self, revision: str) -> int:
         """Recompile the files that changed since the last processed revision; count them."""
@@ -257,18 +338,26 @@ class Ingestor:
 
     def _hold_back_reason(self, catalog: Catalog) -> str | None:
         current = self.snapshot
-        if current is None:
-            return None
-        before = current.catalog
-        if self._guard.holdBackEmpty and catalog.manifest_files == 0 and before.manifest_files:
+        before_files: object
+        before: object
+        if current is not None:
+            before_files, before = current.catalog.manifest_files, current.catalog.entity_count
+            removed = len(current.catalog.refs - catalog.refs)
+        else:
+            # After a restart: compare with what was applied before it, kept beside the mirror.
+            state = self._source.read_state() or {}
+            before_files, before = state.get("manifestFiles"), state.get("entities")
+            if not isinstance(before_files, int) or not isinstance(before, int):
+                return None
+            removed = max(0, before - catalog.entity_count)
+        if self._guard.holdBackEmpty and catalog.manifest_files == 0 and before_files:
             return (
-                f"no manifest files found where the last ingest had {before.manifest_files};"
+                f"no manifest files found where the last ingest had {before_files};"
                 " check the branch and roots, or POST /api/v1/refresh?force=true to apply"
             )
-        removed = len(before.refs - catalog.refs)
-        if before.entity_count and removed / before.entity_count > self._guard.maxRemovedFraction:
+        if before and removed / before > self._guard.maxRemovedFraction:
             return (
-                f"would remove {removed} of {before.entity_count} entities, more than"
+                f"would remove {removed} of {before} entities, more than"
                 f" {self._guard.maxRemovedFraction:.0%}; POST /api/v1/refresh?force=true to apply"
             )
         return None
@@ -279,6 +368,14 @@ class Ingestor:
         self._yaml_cache = {doc: text for doc, text in self._yaml_cache.items() if doc in live}
         self.snapshot = Snapshot.build(revision, catalog, self._yaml_cache)
         self.held_back = None
+        self._source.write_state(
+            {
+                "revision": revision,
+                "entities": catalog.entity_count,
+                "manifestFiles": catalog.manifest_files,
+                "appliedAt": self.snapshot.created_at,
+            }
+        )
         logger.info(
             "catalog at %s: %d entities, %d problems",
             revision[:12],

@@ -23,6 +23,9 @@ def build_ingestor(settings: Settings) -> Ingestor:
         roots=settings.source.roots,
         mirror_dir=settings.mirror_dir(),
         token=token,
+        timeout=settings.source.timeoutSeconds,
+        # The default folder lies in the service's own cache: what is there came from us.
+        adopt_old_mirror=settings.source.cacheDir is None,
     )
     return Ingestor(source, entity_context(settings), settings.ingest)
 

@@ -51,6 +51,9 @@ class SourceSettings(_Section):
     pollSeconds: float = Field(60, gt=0)
     cacheDir: Path | None = Field(None, description="Where the local mirror lives")
     webUrl: str | None = Field(None, description="The repository's web page, for entity locations")
+    timeoutSeconds: float = Field(
+        120, gt=0, description="The longest any git clone or fetch may take before it is stopped"
+    )
 
     @field_validator("roots")
     @classmethod

@@ -7,6 +7,7 @@ annotations and take the instances as fixtures.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -306,6 +307,73 @@ class GitHttpServer:
         self.thread.join(timeout=5)
 
 
+class HangingServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers: a stuck remote.
+
+    ``closed`` counts the connections whose client went away (e.g. a killed git)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.accepted = 0
+        self.closed = 0
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/gitops.git"
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.05)
+        connections: list[socket.socket] = []
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.sock.accept()
+                connection.setblocking(False)
+                connections.append(connection)
+                self.accepted += 1
+            except TimeoutError:
+                pass
+            for connection in list(connections):
+                try:
+                    if connection.recv(65536) == b"":  # the client closed it
+                        connections.remove(connection)
+                        connection.close()
+                        self.closed += 1
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    connections.remove(connection)
+                    self.closed += 1
+        for connection in connections:
+            connection.close()
+
+    def __enter__(self) -> HangingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    """Every file and link under ``root`` (relative path -> content hash, mode), folders too."""
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        relative = str(path.relative_to(root))
+        stat = path.lstat()
+        if path.is_symlink():
+            found[relative] = f"link {path.readlink()}"
+        elif path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            found[relative] = f"{digest} {stat.st_mode:o} {stat.st_mtime_ns}"
+        else:
+            found[relative] = f"dir {stat.st_mode:o}"
+    return found
+
+
 # -- fixtures -----------------------------------------------------------------------------------
 
 
@@ -337,6 +405,12 @@ def gitops(tmp_path: Path) -> GitOpsRepo:
 @pytest.fixture
 def make_settings(gitops: GitOpsRepo, tmp_path: Path) -> SettingsFactory:
     return SettingsFactory(gitops, tmp_path)
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[HangingServer]:
+    with HangingServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from catalog_service.ingest import Ingestor, Snapshot
 from catalog_service.service import build_ingestor
 from catalog_service.sources.git import GitSource
 from tests.conftest import GitOpsRepo, SettingsFactory, application_yaml, system_yaml
+from tests.sources.test_git import loose_object
 
 
 def seed(gitops: GitOpsRepo, count: int, system: str = "shop") -> list[str]:
@@ -228,26 +229,24 @@ def test_a_failing_source_before_the_first_ingest_leaves_no_snapshot(
     assert ingestor.last_error is not None and "branch 'release'" in ingestor.last_error
 
 
-def test_a_corrupt_mirror_fails_the_ingest_and_keeps_nothing_half_done(
-    gitops: GitOpsRepo, make_settings: SettingsFactory, tmp_path: Path
+def test_a_corrupt_mirror_is_cloned_again_in_the_same_refresh(
+    gitops: GitOpsRepo,
+    make_settings: SettingsFactory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     paths = seed(gitops, 2)
     gitops.commit()
     settings = make_settings()
     build_ingestor(settings).refresh()
     blob = gitops.repo.head.commit.tree[paths[0]].hexsha
-    (tmp_path / "mirror" / "objects" / blob[:2] / blob[2:]).unlink()
+    loose_object(tmp_path / "mirror" / "repo.git", blob).unlink()
 
     restarted = build_ingestor(settings)  # a restarted service: a cold ingest from the mirror
-    with pytest.raises(SourceError, match=f"cannot read blob {blob}"):
-        restarted.refresh()
-    assert restarted.snapshot is None
-    assert restarted.last_error is not None and blob in restarted.last_error
-
-    # The mirror is only a cache: the next refresh clones it anew and the catalog is whole.
     assert restarted.refresh().status == "applied"
     assert restarted.last_error is None
     assert current(restarted).catalog.manifest_files == 2
+    assert f"and cloning it again: cannot read blob {blob}" in caplog.text
 
 
 def test_finding_no_manifests_is_held_back_until_forced(

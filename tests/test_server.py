@@ -102,7 +102,8 @@ def test_serve_reads_the_repository_and_refreshes_on_request(
         assert "The shop window" in yaml_text
         ready = httpx.get(f"{base}/readyz").json()
         assert ready["revision"] == second and ready["lastError"] is None
-    assert (tmp_path / "mirror" / "HEAD").is_file(), "the mirror lives in source.cacheDir"
+    mirror = tmp_path / "mirror" / "repo.git"
+    assert (mirror / "HEAD").is_file(), "the mirror lives in source.cacheDir"
 
 
 def test_demo_serves_the_shipped_gitops_repository(tmp_path: Path) -> None:
@@ -133,4 +134,4 @@ def test_demo_serves_the_shipped_gitops_repository(tmp_path: Path) -> None:
         items = httpx.get(f"{base}/api/v1/entities").json()["items"]
         api = next(item for item in items if item["metadata"]["name"] == "payments-api")
         assert api["metadata"]["description"].startswith("Card payments API, edited")
-    assert (workdir / "mirror" / "HEAD").is_file()
+    assert (workdir / "mirror" / "repo.git" / "HEAD").is_file()

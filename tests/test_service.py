@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import git
 import pytest
 
-from catalog_service.service import edit_url_prefix, location_prefix
+from catalog_service.errors import ConfigurationError
+from catalog_service.service import build_ingestor, edit_url_prefix, location_prefix
 from catalog_service.settings import load_settings
+from catalog_service.sources.git import GitSource
+from catalog_service.sources.mirror import MARKER
+from tests.conftest import GitOpsRepo, SettingsFactory
 
 
 @pytest.mark.parametrize(
@@ -70,3 +75,38 @@ def test_the_web_url_setting_wins() -> None:
     )
     assert location_prefix(settings) == "url:https://github.com/acme/gitops/blob/main/"
     assert edit_url_prefix(settings) == "https://github.com/acme/gitops/edit/main/"
+
+
+def test_the_git_timeout_is_configurable_and_defaults_to_two_minutes(
+    make_settings: SettingsFactory,
+) -> None:
+    default = build_ingestor(make_settings()).source
+    assert isinstance(default, GitSource) and default.timeout == 120
+    default.close()
+    configured = build_ingestor(make_settings(source={"timeoutSeconds": 7.5})).source
+    assert isinstance(configured, GitSource) and configured.timeout == 7.5
+    with pytest.raises(ConfigurationError, match=r"source\.timeoutSeconds"):
+        make_settings(source={"timeoutSeconds": 0})
+
+
+def test_an_old_unmarked_mirror_in_the_default_cache_is_replaced(
+    gitops: GitOpsRepo, make_settings: SettingsFactory
+) -> None:
+    gitops.add_application("a")
+    head = gitops.commit()
+    settings = make_settings(source={"cacheDir": None})
+    old = settings.mirror_dir()  # an earlier version kept the bare repository right here
+    git.Repo.clone_from(gitops.url, old, bare=True)
+    source = build_ingestor(settings).source
+    assert source.fetch() == head
+    assert (old / MARKER).is_file() and (old / "repo.git" / "HEAD").is_file()
+    assert not (old / "objects").exists()
+
+
+def test_an_unmarked_repository_at_a_configured_cache_dir_is_refused(
+    gitops: GitOpsRepo, make_settings: SettingsFactory
+) -> None:
+    gitops.add_application("a")
+    gitops.commit()
+    with pytest.raises(ConfigurationError, match="is a git repository that catalog-service"):
+        build_ingestor(make_settings(source={"cacheDir": str(gitops.remote_dir)}))

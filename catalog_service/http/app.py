@@ -16,9 +16,9 @@ from catalog_service.domain.catalog import check_text
 from catalog_service.domain.parsing import MAX_FILE_BYTES
 from catalog_service.errors import (
     AuthenticationError,
+    CatalogError,
     NotReadyError,
     PayloadTooLargeError,
-    SourceError,
 )
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.schemas import (
@@ -45,7 +45,11 @@ ERROR: dict[str, Any] = {"model": ErrorResponse}
 def create_app(
     settings: Settings, ingestor: Ingestor | None = None, *, poll: bool = True
 ) -> FastAPI:
-    """The service. With ``poll``, it ingests at start and then every ``source.pollSeconds``."""
+    """The service. With ``poll``, it ingests at start and then every ``source.pollSeconds``.
+
+    An ingestor built here is closed at shutdown (its git processes killed); one passed in
+    belongs to the caller."""
+    owned = ingestor is None
     ingestor = ingestor or build_ingestor(settings)
     context = entity_context(settings)
     tokens = [token.get_secret_value().encode() for token in settings.auth.tokens]
@@ -54,6 +58,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_poll(ingestor, settings.source.pollSeconds)) if poll else None
         yield
+        if owned:
+            ingestor.close()  # first: a poll blocked on git ends now, not at git's timeout
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -169,10 +175,10 @@ def create_app(
         tags=["catalog"],
         summary="Ingest now",
         dependencies=[Depends(require_token)],
-        responses={401: ERROR, 502: ERROR},
+        responses={401: ERROR, 409: ERROR, 502: ERROR},
     )
     async def refresh(force: bool = False) -> RefreshResponse:
-        outcome = await _ingest(ingestor, force)
+        outcome = await _ingest(ingestor, force, wait=REFRESH_WAIT_SECONDS)
         return RefreshResponse(
             status=outcome.status,
             revision=outcome.revision,
@@ -212,8 +218,14 @@ def create_app(
     return app
 
 
-async def _ingest(ingestor: Ingestor, force: bool = False) -> IngestOutcome:
-    outcome = await asyncio.to_thread(ingestor.refresh, force)
+# How long a refresh request waits for one already running before it answers 409.
+REFRESH_WAIT_SECONDS = 5.0
+
+
+async def _ingest(
+    ingestor: Ingestor, force: bool = False, wait: float | None = None
+) -> IngestOutcome:
+    outcome = await asyncio.to_thread(ingestor.refresh, force, wait)
     current = ingestor.snapshot
     if outcome.status == "applied" and current is not None:
         # Render the JSON and YAML forms now rather than in the first reader's request.
@@ -225,8 +237,8 @@ async def _poll(ingestor: Ingestor, interval: float) -> None:
     while True:
         try:
             await _ingest(ingestor)
-        except SourceError:
-            pass  # logged by the ingestor; the last good catalog stays
+        except CatalogError:
+            pass  # logged by the ingestor, shown in /readyz; the last good catalog stays
         except Exception:
             logger.exception("unexpected error while ingesting")
         await asyncio.sleep(interval)

@@ -25,6 +25,7 @@ from catalog_service.errors import (
     InvalidRequestError,
     NotReadyError,
     PayloadTooLargeError,
+    RefreshInProgressError,
     RequestError,
     SourceError,
 )
@@ -37,6 +38,7 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (PayloadTooLargeError, 413),
     (InvalidRequestError, 400),
     (RequestError, 400),
+    (RefreshInProgressError, 409),
     (NotReadyError, 503),
     (DatabaseError, 503),
     (SourceError, 502),

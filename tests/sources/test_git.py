@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from catalog_service.errors import SourceError
 from catalog_service.sources.git import SYMLINK_MODE, Change, GitSource, TreeEntry
+from catalog_service.sources.mirror import MARKER
 from tests.conftest import GitHttpServer, GitOpsRepo, application_yaml, free_port
 
 
@@ -22,6 +24,11 @@ def source_for(gitops: GitOpsRepo, tmp_path: Path, **kwargs: object) -> GitSourc
     }
     options.update(kwargs)
     return GitSource(**options)  # type: ignore[arg-type]
+
+
+def MIRROR(tmp_path: Path) -> Path:  # noqa: N802
+    """The bare repository inside the mirror folder (``source.cacheDir``)."""
+    return tmp_path / "mirror" / "repo.git"
 
 
 def paths(entries: list[TreeEntry]) -> list[str]:
@@ -50,10 +57,11 @@ def test_first_fetch_clones_a_bare_mirror_and_reads_the_committed_tree(
     source = source_for(gitops, tmp_path)
     assert source.fetch() == head
 
-    mirror = tmp_path / "mirror"
+    mirror = MIRROR(tmp_path)
     assert (mirror / "HEAD").is_file() and (mirror / "objects").is_dir()
     assert not (mirror / "apps").exists(), "the mirror is bare: no work tree"
-    assert not mirror.with_name("mirror.partial").exists()
+    assert not mirror.with_name("repo.git.partial").exists()
+    assert (tmp_path / "mirror" / MARKER).is_file(), "the folder is marked as the service's"
     entries = source.list_manifests(head)
     assert paths(entries) == ["apps/payments/ledger-api.yaml", "apps/payments/payments-api.yaml"]
     assert all(entry.mode == "100644" and not entry.is_symlink for entry in entries)
@@ -145,8 +153,8 @@ def test_a_missing_branch_is_a_source_error_naming_it(gitops: GitOpsRepo, tmp_pa
         source_for(gitops, tmp_path, branch="release").fetch()
     assert "branch 'release' does not exist" in raised.value.message
     assert gitops.url in raised.value.message
-    assert not (tmp_path / "mirror").exists(), "a failed clone leaves no mirror behind"
-    assert not (tmp_path / "mirror.partial").exists()
+    assert not MIRROR(tmp_path).exists(), "a failed clone leaves no mirror behind"
+    assert not MIRROR(tmp_path).with_name("repo.git.partial").exists()
 
 
 def test_a_branch_deleted_after_the_first_fetch_is_a_source_error(
@@ -201,7 +209,7 @@ def test_a_missing_blob_in_the_mirror_is_a_source_error(gitops: GitOpsRepo, tmp_
     source = source_for(gitops, tmp_path)
     source.fetch()
     entries = source.list_manifests(head)
-    loose_object(tmp_path / "mirror", entries[0].sha).unlink()
+    loose_object(MIRROR(tmp_path), entries[0].sha).unlink()
 
     with pytest.raises(SourceError, match=f"cannot read blob {entries[0].sha}"):
         read(source, entries)
@@ -213,7 +221,7 @@ def test_a_missing_tree_in_the_mirror_is_a_source_error(gitops: GitOpsRepo, tmp_
     source = source_for(gitops, tmp_path)
     source.fetch()
     tree = gitops.repo.head.commit.tree.hexsha
-    loose_object(tmp_path / "mirror", tree).unlink()
+    loose_object(MIRROR(tmp_path), tree).unlink()
     with pytest.raises(SourceError, match="cannot read the mirror"):
         source.list_manifests(head)
 
@@ -229,7 +237,7 @@ def test_a_missing_blob_among_thousands_fails_instead_of_hanging(tmp_path: Path)
     source = source_for(gitops, tmp_path)
     source.fetch()
     entries = source.list_manifests(head)
-    loose_object(tmp_path / "mirror", entries[0].sha).unlink()
+    loose_object(MIRROR(tmp_path), entries[0].sha).unlink()
 
     errors: list[SourceError] = []
 
@@ -244,32 +252,6 @@ def test_a_missing_blob_among_thousands_fails_instead_of_hanging(tmp_path: Path)
     reader.join(timeout=20)
     assert not reader.is_alive(), "read_blobs deadlocked on a missing object"
     assert len(errors) == 1
-
-
-def test_a_mirror_that_is_not_a_repository_is_a_source_error(
-    gitops: GitOpsRepo, tmp_path: Path
-) -> None:
-    gitops.add_application("a")
-    gitops.commit()
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    (mirror / "HEAD").write_text("garbage\n")
-    with pytest.raises(SourceError, match="mirror"):
-        source_for(gitops, tmp_path).fetch()
-
-
-def test_a_cache_dir_holding_other_files_is_never_deleted(
-    gitops: GitOpsRepo, tmp_path: Path
-) -> None:
-    gitops.add_application("a")
-    gitops.commit()
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    precious = mirror / "notes.txt"
-    precious.write_text("keep me\n")
-    with pytest.raises(SourceError, match="not empty and not a git mirror"):
-        source_for(gitops, tmp_path).fetch()
-    assert precious.read_text() == "keep me\n"
 
 
 def test_symbolic_links_are_reported_as_symlinks_and_never_followed(
@@ -392,6 +374,15 @@ def test_clones_and_fetches_over_git_smart_http(
 
 
 def loose_object(git_dir: Path, sha: str) -> Path:
+    """The file of object ``sha`` in ``git_dir``, its packs unpacked into loose objects first."""
+    for pack in sorted((git_dir / "objects" / "pack").glob("*.pack")):
+        moved = pack.rename(git_dir / pack.name)
+        pack.with_suffix(".idx").unlink()
+        with moved.open("rb") as data:
+            subprocess.run(
+                ["git", f"--git-dir={git_dir}", "unpack-objects", "-q"], stdin=data, check=True
+            )
+        moved.unlink()
     path = git_dir / "objects" / sha[:2] / sha[2:]
     assert path.is_file(), f"expected {sha} as a loose object in {git_dir}"
     return path
