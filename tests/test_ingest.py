@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterable, Iterator
@@ -472,3 +473,39 @@ def test_a_refreshed_catalog_equals_a_cold_ingest_of_the_same_commit(
     assert current(ingestor).catalog == current(cold).catalog
     assert current(ingestor).body == current(cold).body
     assert current(ingestor).etag == current(cold).etag
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "expected"),
+    [
+        (
+            b"apps/caf\xe9.yaml",
+            application_yaml("cafe").encode(),
+            "apps/caf\\xe9.yaml:1:1: the file name is not valid UTF-8",
+        ),
+        (b"apps/shop/bool.yaml", b"kind: !!bool maybe\n", "apps/shop/bool.yaml:1:7:"),
+        (b"apps/shop/int.yaml", b'apiVersion: !!int ""\n', "apps/shop/int.yaml:1:13:"),
+        (b"apps/shop/set.yaml", b"<<: !!set {a}\n", "apps/shop/set.yaml:1:"),
+    ],
+)
+def test_hostile_files_in_a_commit_are_problems_and_later_commits_still_apply(
+    gitops: GitOpsRepo, ingestor: Ingestor, path: bytes, content: bytes, expected: str
+) -> None:
+    gitops.add_application("kept")
+    target = gitops.work_dir / os.fsdecode(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    gitops.commit()
+
+    outcome = ingestor.refresh()
+
+    assert outcome.status == "applied"
+    problems = [str(problem) for problem in current(ingestor).catalog.problems]
+    assert len(problems) == 1 and problems[0].startswith(expected), problems
+    json.loads(current(ingestor).body)  # the served forms stay encodable
+    assert names(ingestor) >= {"kept"} and ingestor.last_error is None
+    # The catalog is not frozen: the next good commit is applied.
+    gitops.add_application("later")
+    gitops.commit()
+    assert ingestor.refresh().status == "applied"
+    assert "later" in names(ingestor)
