@@ -15,7 +15,6 @@ import uvicorn
 from catalog_service import __version__
 from catalog_service.domain.catalog import (
     CompiledFile,
-    assemble,
     compile_file,
     rejected_symlink,
     rejected_too_large,
@@ -24,6 +23,7 @@ from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.manifests import manifest_json_schema
 from catalog_service.domain.parsing import MAX_FILE_BYTES, is_manifest_path
 from catalog_service.domain.problems import ERROR, WARNING, Problem
+from catalog_service.domain.review import empty_catalog, review
 from catalog_service.errors import CatalogError
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings, load_settings
@@ -160,8 +160,9 @@ def _validate(args: argparse.Namespace) -> int:
     files = [
         _compile_local(path, display, context) for path, display in _manifest_files(args.paths)
     ]
-    files.sort(key=lambda file: file.path)
-    problems = list(assemble(files, context).problems)
+    # The files as a change to an empty catalog: the rules of ingest, through the one engine.
+    changes = {file.path: file for file in files}
+    problems = list(review(empty_catalog(context), changes, context).findings)
     problems += [
         Problem(str(p), 1, 1, "no such file or folder") for p in args.paths if not p.exists()
     ]

@@ -27,3 +27,17 @@ def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
         assert figure in result.stdout, result.stdout
     # 150 applications with 2 resources each, in 150 systems
     assert "600 entities" in result.stdout
+
+
+def test_the_review_benchmark_runs_on_a_small_catalog() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.review", "--manifests", "150", "--repeats", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    for figure in ("assemble alone", "version bump", "deleted manifest", "check_text without"):
+        assert figure in result.stdout, result.stdout
+    assert "600 entities" in result.stdout  # 150 applications, 2 resources each, 150 systems

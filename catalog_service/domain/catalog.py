@@ -123,10 +123,10 @@ def compile_file(
         return _compile(path, data, context, parse)
     except Exception as error:
         # A bug met by one file must not stop the catalog from changing: that file is left out.
-        return rejected(path, _internal_error(error))
+        return rejected(path, internal_error(error))
 
 
-def _internal_error(error: Exception) -> str:
+def internal_error(error: Exception) -> str:
     return (
         f"internal error while reading this file ({type(error).__name__}); it is left out,"
         " the rest of the catalog is not affected; please report it"
@@ -220,6 +220,10 @@ class Catalog:
     # Per path: where its accepted applications' documents, and the applications, stand in
     # ``documents`` and ``applications`` (start, end, start, end), for ``reassemble``.
     spans: Mapping[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    # The compiled files themselves, in ``paths`` order: what a review of changes starts from.
+    files: tuple[CompiledFile, ...] = ()
+    # The refs of the Systems, which come first in ``documents``, in that order (by name).
+    system_refs: tuple[str, ...] = ()
 
     @property
     def entity_count(self) -> int:
@@ -312,6 +316,8 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         paths=tuple(file.path for file in files),
         digest=_catalog_digest(files, context),
         spans=spans,
+        files=tuple(files),
+        system_refs=tuple(system_refs),
     )
 
 
@@ -345,6 +351,7 @@ def reassemble(
         documents=tuple(documents),
         applications=tuple(applications),
         digest=_catalog_digest(files, context),
+        files=tuple(files),
     )
 
 
@@ -405,40 +412,6 @@ def _missing_dependencies(app: CompiledApplication, names: Container[str]) -> li
 
 def _problem(path: str, position: tuple[int, int], message: str) -> Problem:
     return Problem(path, position[0], position[1], message)
-
-
-def check_text(
-    path: str,
-    data: bytes,
-    context: EntityContext,
-    declared: Mapping[str, str],
-    *,
-    duplicates: bool = True,
-) -> list[Problem]:
-    """The problems ``data`` would have as the file at ``path``, next to the applications already
-    ``declared`` (name to the path declaring it). What a GitOps pull request's CI asks.
-
-    Without ``duplicates``, a name declared elsewhere is not a problem: the caller does not know
-    where the file will live, so it may be the very file that declares it."""
-    try:
-        return _check(path, data, context, declared, duplicates)
-    except Exception as error:  # as in compile_file: a bug is this text's problem, no 500
-        return [Problem(path, 1, 1, _internal_error(error))]
-
-
-def _check(
-    path: str, data: bytes, context: EntityContext, declared: Mapping[str, str], duplicates: bool
-) -> list[Problem]:
-    compiled = compile_file(path, data, context)
-    problems = list(compiled.problems)
-    names = declared.keys() | {app.name for app in compiled.applications}
-    names.update(compiled.rejected_names)
-    for app in compiled.applications:
-        elsewhere = declared.get(app.name, path)
-        if duplicates and elsewhere != path:
-            problems.append(_duplicate_application(app, elsewhere))
-        problems += _missing_dependencies(app, names)
-    return cap(problems, {printable(path): compiled.omitted} if compiled.omitted else None)
 
 
 def _duplicate_application(app: CompiledApplication, first_path: str) -> Problem:

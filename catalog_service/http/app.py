@@ -12,8 +12,8 @@ from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from catalog_service import __version__
-from catalog_service.domain.catalog import check_text
 from catalog_service.domain.parsing import MAX_FILE_BYTES
+from catalog_service.domain.review import check_text
 from catalog_service.errors import (
     AuthenticationError,
     CatalogError,
@@ -161,10 +161,7 @@ def create_app(
     ) -> ValidateResponse:
         data = await _read_body(request, MAX_FILE_BYTES)
         current = ingestor.snapshot
-        declared = current.catalog.declared if current else {}
-        found = check_text(
-            path or "manifest.yaml", data, context, declared, duplicates=path is not None
-        )
+        found = check_text(path, data, context, current.catalog if current else None)
         return ValidateResponse(
             valid=all(p.severity != "error" for p in found),  # warnings alone are valid
             problems=[ProblemOut.of(p) for p in found],

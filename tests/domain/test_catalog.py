@@ -1,5 +1,5 @@
 """Files become a catalog: the rules that span files (unique names, dependencies, resource names,
-systems), the order of the entities, the digest, and ``check_text`` (the CI check of one file)."""
+systems), the order of the entities, the digest and ``reassemble`` (test_review: check_text)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from catalog_service.domain.catalog import (
     assemble,
-    check_text,
     compile_file,
     encode_entity,
     reassemble,
@@ -462,58 +461,6 @@ def test_systems_and_applications_from_one_builder_file() -> None:
     files = {"apps/all.yaml": dump(system("payments"), application("pay"), application("ledger"))}
     catalog = catalog_of({path: data.decode() for path, data in files.items()})
     assert names(entities_of(catalog)) == ["payments", "pay", "ledger"]
-
-
-# -- check_text ---------------------------------------------------------------------------------
-
-
-KNOWN = {"ledger": "apps/ledger.yaml", "fraud": "apps/fraud.yaml", "pay": "apps/pay.yaml"}
-
-
-def test_check_text_accepts_dependencies_on_known_applications() -> None:
-    data = app_yaml("pay", depends_on="[ledger, fraud]").encode()
-    assert check_text("apps/pay.yaml", data, context(), KNOWN) == []
-
-
-def test_check_text_reports_unknown_dependencies_at_the_list_item() -> None:
-    data = app_yaml("pay", depends_on="[ledger, fraud]").encode()
-    found = check_text("apps/pay.yaml", data, context(), {"ledger": "apps/ledger.yaml"})
-    assert [str(problem) for problem in found] == [
-        "apps/pay.yaml:11:23: spec.dependsOn[1]: no application named 'fraud' in the catalog"
-    ]
-
-
-def test_check_text_knows_the_applications_of_the_same_file() -> None:
-    data = (app_yaml("pay", depends_on="[ledger]") + "---\n" + app_yaml("ledger")).encode()
-    assert check_text("apps/pay.yaml", data, context(), {}) == []
-
-
-def test_check_text_reports_a_name_another_file_declares() -> None:
-    data = app_yaml("ledger").encode()
-    found = check_text("apps/new-ledger.yaml", data, context(), KNOWN)
-    assert [str(problem) for problem in found] == [
-        "apps/new-ledger.yaml:4:9: metadata.name: an application named 'ledger' is already"
-        " declared in apps/ledger.yaml; names are unique in the catalog"
-    ]
-    # The file that declares it may change it; without a known path, no duplicate is reported.
-    assert check_text("apps/ledger.yaml", data, context(), KNOWN) == []
-    assert check_text("apps/new-ledger.yaml", data, context(), KNOWN, duplicates=False) == []
-
-
-def test_check_text_reports_the_file_s_own_problems_sorted() -> None:
-    data = (app_yaml("pay", depends_on="[nowhere]") + "---\n" + "kind: System\nname: x\n").encode()
-    found = check_text("apps/pay.yaml", data, context(), {})
-    assert [str(problem) for problem in found] == [
-        "apps/pay.yaml:11:15: spec.dependsOn[0]: no application named 'nowhere' in the catalog",
-        "apps/pay.yaml:13:1: apiVersion is required; this format is idp/v1alpha1",
-    ]
-
-
-def test_check_text_of_bad_bytes() -> None:
-    found = check_text("apps/pay.yaml", b"\xff\xfe", context(), {})
-    assert [str(problem) for problem in found] == [
-        "apps/pay.yaml:1:1: file is not valid UTF-8 text"
-    ]
 
 
 # -- reassemble: a refresh that only swaps in the changed files ---------------------------------

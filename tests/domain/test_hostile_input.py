@@ -7,15 +7,18 @@ a bug inside one file's compile, problem floods, alias-heavy files, Git LFS poin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any, cast
 
 import pytest
 import yaml
 
-from catalog_service.domain.catalog import assemble, check_text, compile_file
+from catalog_service.domain.catalog import assemble, compile_file
 from catalog_service.domain.loading import MAX_EXPANDED_NODES, MAX_FILE_ALIAS_EXPANSION
 from catalog_service.domain.parsing import MAX_FILE_BYTES, ParsedFile
 from catalog_service.domain.problems import MAX_PROBLEMS_PER_FILE, Problem, cap
+from catalog_service.domain.review import check_text
 from tests.domain.support import application, catalog_of, context, dump, entities_of, names
 
 PATH = "apps/app.yaml"
@@ -54,7 +57,7 @@ def texts(found: Sequence[Problem]) -> list[str]:
 def test_tags_and_merge_keys_that_fail_are_located_problems(text: str, expected: str) -> None:
     for found in (
         compile_file(PATH, text.encode(), context()).problems,
-        check_text(PATH, text.encode(), context(), {}),
+        check_text(PATH, text.encode(), context()),
     ):
         assert len(found) == 1, texts(found)
         assert str(found[0]).startswith(f"{PATH}:{expected}")
@@ -106,10 +109,10 @@ def test_an_unexpected_exception_is_that_file_s_problem() -> None:
     assert len(catalog.problems) == 1
 
 
-class _FailingNames(Mapping[str, str]):
-    """A catalog's declared names whose reading fails, as a bug anywhere in check_text would."""
+class _FailingPaths(Sequence[str]):
+    """A catalog's paths whose reading fails, as a bug anywhere in the review would."""
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, index: Any) -> Any:
         raise RuntimeError("a bug")
 
     def __iter__(self) -> Iterator[str]:
@@ -120,7 +123,8 @@ class _FailingNames(Mapping[str, str]):
 
 
 def test_an_unexpected_exception_in_check_text_is_a_problem() -> None:
-    found = check_text(PATH, dump(application("pay")), context(), _FailingNames())
+    broken = replace(catalog_of({}), paths=cast(tuple[str, ...], _FailingPaths()))
+    found = check_text(PATH, dump(application("pay")), context(), broken)
     assert texts(found) == [
         f"{PATH}:1:1: internal error while reading this file (RuntimeError); it is left out,"
         " the rest of the catalog is not affected; please report it"
@@ -145,7 +149,7 @@ def test_a_file_name_that_is_not_utf8_is_a_problem_with_a_printable_path() -> No
     assert "caf\\\\xe9" in body
     body.encode()  # no lone surrogate left: this would raise
     yaml.safe_dump([problem.to_json() for problem in catalog.problems]).encode()
-    assert texts(check_text(path, b"a: 1\n", ctx, {})) == texts(compiled.problems)
+    assert texts(check_text(path, b"a: 1\n", ctx)) == texts(compiled.problems)
 
 
 def test_a_problem_never_holds_a_lone_surrogate() -> None:
@@ -165,7 +169,7 @@ def test_a_megabyte_of_empty_documents_gives_101_problems() -> None:
     compiled = compile_file(PATH, data, ctx)
     assert len(compiled.problems) == MAX_PROBLEMS_PER_FILE
     total = MAX_FILE_BYTES // 7
-    for found in (assemble([compiled], ctx).problems, check_text(PATH, data, ctx, {})):
+    for found in (assemble([compiled], ctx).problems, check_text(PATH, data, ctx)):
         assert len(found) == MAX_PROBLEMS_PER_FILE + 1
         assert str(found[-1]) == (
             f"{PATH}:100:5: {total - 100:,} more problem(s) in this file are not listed"
@@ -258,7 +262,7 @@ def test_a_git_lfs_pointer_is_said_to_be_one() -> None:
         b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
         b"size 12345\n"
     )
-    found = check_text(PATH, pointer, context(), {})
+    found = check_text(PATH, pointer, context())
     assert texts(found) == [
         f"{PATH}:1:1: is a Git LFS pointer, not a manifest: the catalog reads what git holds;"
         " commit manifests as plain files, not tracked by Git LFS"

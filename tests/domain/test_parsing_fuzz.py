@@ -10,9 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog_service.domain.catalog import assemble, check_text, compile_file
+from catalog_service.domain.catalog import assemble, compile_file
 from catalog_service.domain.entities import MANAGED_BY_LOCATION, VIEW_URL
 from catalog_service.domain.problems import printable
+from catalog_service.domain.review import check_text
 from tests.domain.support import application, context, dump
 
 # Characters that make YAML interesting: structure, quoting, anchors, tags, documents.
@@ -95,7 +96,7 @@ spec:
 def _check(data: bytes, path: str = "apps/fuzz.yaml") -> None:
     ctx = context()
     compiled = compile_file(path, data, ctx)
-    checked = check_text(path, data, ctx, {})
+    checked = check_text(path, data, ctx)
     # Every line break YAML knows (\r, \x85, \u2028...) is one for splitlines; libyaml may point
     # one past the last line.
     lines = len(data.decode("utf-8", "replace").splitlines()) + 2
