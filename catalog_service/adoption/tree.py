@@ -18,11 +18,9 @@ from dataclasses import replace
 from typing import Protocol
 
 from catalog_service.domain.catalog import (
-    Catalog,
     CompiledFile,
     assemble,
     compile_file,
-    reassemble,
     rejected_symlink,
     rejected_too_large,
 )
@@ -50,15 +48,17 @@ class TreeState:
         self._context = context
         self.files: dict[str, tuple[str, CompiledFile]] = {}
         self._cache: dict[tuple[str, str], CompiledFile] = {}
-        self._counted: dict[str, tuple[str, CompiledFile]] | None = None
-        self._order: list[str] = []
-        self._catalog: Catalog | None = None
+        self._holders: dict[str, set[str]] = {}  # link key: paths of the files with it
+        self._touched: set[str] = set()  # link keys of the files changed since the last count
+        self._dirty: set[str] = set()  # paths changed since the last count
+        self._accepted: dict[str, Counter[tuple[str, str]]] = {}  # per path, as last counted
+        self._totals: Counter[tuple[str, str]] = Counter()
 
     def load(self, source: BlobReader, entries: list[TreeEntry]) -> None:
         """Set the files to a whole commit's (what ``list_manifests`` answers)."""
         changes = [Change(entry.path, entry) for entry in entries]
         self.prefetch(source, changes)
-        self.files = {}
+        self.change([Change(path, None) for path in list(self.files)])
         self.change(changes)
 
     def prefetch(self, source: BlobReader, changes: Iterable[Change]) -> None:
@@ -85,16 +85,24 @@ class TreeState:
     def change(self, changes: Iterable[Change]) -> None:
         """Apply one commit's changes; their files must have been prefetched."""
         for change in changes:
+            old = self.files.get(change.path)
+            if old is not None:
+                self._index(old[1], add=False)
             if change.entry is None:
                 self.files.pop(change.path, None)
             else:
                 version = _version(change.entry)
-                self.files[change.path] = (version, self._cache[(change.path, version)])
+                compiled = self._cache[(change.path, version)]
+                self.files[change.path] = (version, compiled)
+                self._index(compiled, add=True)
+            self._dirty.add(change.path)
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Valid application manifests by (type, system), as the ingest's rules decide."""
-        catalog = self._assemble()
-        return dict(Counter((app.type, app.system) for app in catalog.applications))
+        if self._dirty:
+            self._recount(self._linked(self._dirty))
+            self._dirty = set()
+        return {key: count for key, count in self._totals.items() if count > 0}
 
     def forget_cache(self) -> None:
         """Drop the compiled versions no longer current (between walks, to save memory)."""
@@ -108,23 +116,53 @@ class TreeState:
                 del self._cache[key]
         self._cache[(path, version)] = compiled
 
-    def _assemble(self) -> Catalog:
-        # When no path came or went, reassemble redoes only what the changed files touch.
-        before, previous, files = self._counted, self._catalog, self.files
-        with _gc_paused():
-            if before is None or previous is None or before.keys() != files.keys():
-                self._order = sorted(files)
-                catalog = assemble([files[path][1] for path in self._order], self._context)
+    # -- counting only what a change can affect -------------------------------------------------
+    #
+    # assemble() rejects an application for two reasons only: its name is taken by an earlier
+    # file, or one of its Resource names is taken by an earlier accepted application. So whether
+    # an application is accepted depends only on the files linked to its file through shared
+    # application or Resource names. A change is counted by assembling the changed files with
+    # every file linked to them (their old versions' links too), with the domain's own
+    # assemble(); tests hold the result to a full assemble() of every file.
+
+    def _index(self, compiled: CompiledFile, *, add: bool) -> None:
+        for key in _keys(compiled):
+            self._touched.add(key)
+            holders = self._holders.setdefault(key, set())
+            if add:
+                holders.add(compiled.path)
             else:
-                replaced = {
-                    path: (before[path][1], now[1])
-                    for path, now in files.items()
-                    if before[path][0] != now[0]
-                }
-                ordered = [files[path][1] for path in self._order]
-                catalog = reassemble(previous, ordered, replaced, self._context)
-        self._counted, self._catalog = dict(files), catalog
-        return catalog
+                holders.discard(compiled.path)
+                if not holders:
+                    del self._holders[key]
+
+    def _linked(self, paths: set[str]) -> list[str]:
+        """``paths`` and every file linked to them, transitively, in path order."""
+        found = set(paths)
+        keys, self._touched = set(self._touched), set()
+        while keys:
+            reached = set().union(*(self._holders.get(key, ()) for key in keys)) - found
+            found |= reached
+            keys = {key for path in reached for key in _keys(self.files[path][1])}
+        return sorted(found)
+
+    def _recount(self, paths: list[str]) -> None:
+        present = [self.files[path][1] for path in paths if path in self.files]
+        with _gc_paused():
+            catalog = assemble(present, self._context)
+        for path in paths:
+            self._totals.subtract(self._accepted.pop(path, {}))
+        for app in catalog.applications:
+            counts = self._accepted.setdefault(app.path, Counter())
+            counts[(app.type, app.system)] += 1
+            self._totals[(app.type, app.system)] += 1
+
+
+def _keys(compiled: CompiledFile) -> set[str]:
+    """What links a file to others: its applications' names and their Resources' names."""
+    keys = {"app:" + app.name for app in compiled.applications}
+    keys.update("resource:" + name for app in compiled.applications for name in app.resource_names)
+    return keys
 
 
 def _version(entry: TreeEntry) -> str:
