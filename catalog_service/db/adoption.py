@@ -58,3 +58,8 @@ def series(
     return [
         DayCount(day, kind, system, count) for day, kind, system, count in session.execute(query)
     ]
+
+
+def last_day_until(session: Session, day: dt.date) -> dt.date | None:
+    """The last recorded day on or before ``day``: its counts still hold on ``day``."""
+    return session.scalar(select(func.max(AdoptionDay.day)).where(AdoptionDay.day <= day))

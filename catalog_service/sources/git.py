@@ -360,6 +360,11 @@ class GitSource:
         except GitStoppedError:
             raise SourceError("stopped: the service is shutting down") from None
 
+    def read_git(self, *args: str) -> bytes:
+        """The output of a read-only git command in the mirror (``log``, ``merge-base``), for
+        readers of the branch's history; failures raise SourceError like every read."""
+        return self._read(*args)
+
     def _pathspecs(self) -> list[str]:
         return [] if any(r in ("", ".") for r in self.roots) else [f"{r}/" for r in self.roots]
 
