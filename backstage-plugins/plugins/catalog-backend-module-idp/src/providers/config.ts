@@ -20,7 +20,6 @@ export interface IdpProviderConfig {
 
 export const DEFAULT_FULL_EVERY_MS = 60 * 60 * 1000;
 export const DEFAULT_TIMEOUT_MS = 60 * 1000;
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** Reads every configured instance; none configured answers an empty list. */
 export function readIdpProviderConfigs(config: Config): IdpProviderConfig[] {
@@ -33,9 +32,6 @@ export function readIdpProviderConfigs(config: Config): IdpProviderConfig[] {
 
 function readOne(id: string, config: Config): IdpProviderConfig {
   const where = `catalog.providers.idp.${id}`;
-  if (!ID_PATTERN.test(id)) {
-    throw new Error(`${where}: the id must be letters, digits, "-" and "_"`);
-  }
   const baseUrl = config.getString('baseUrl').replace(/\/+$/, '');
   let protocol: string;
   try {
