@@ -1,9 +1,10 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import { type BackendFeature, createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend, type TestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import catalogPlugin, { CATALOG_ERRORS_TOPIC } from '@backstage/plugin-catalog-backend';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import knexFactory from 'knex';
+import type { JsonObject } from '@backstage/types';
+import knexFactory, { type Knex } from 'knex';
 
 /** A processing error the catalog reported, as Backstage worded it. */
 export interface CatalogProcessingError {
@@ -22,7 +23,7 @@ export interface CatalogBackend {
 }
 
 const PAGE_SIZE = 200;
-const CATALOG_KINDS = ['Component', 'System', 'Resource', 'Location', 'Group', 'User', 'API', 'Domain'];
+export const CATALOG_KINDS = ['Component', 'System', 'Resource', 'Location', 'Group', 'User', 'API', 'Domain'];
 
 /** The part of a better-sqlite3 connection used here. */
 interface SqliteConnection {
@@ -31,6 +32,31 @@ interface SqliteConnection {
 
 /** Starts Backstage with the catalog reading the service's entities through a `url` Location. */
 export async function startCatalogBackend(serviceBaseUrl: string): Promise<CatalogBackend> {
+  return startCatalogWith([], {
+    backend: {
+      // The catalog reads URLs only from hosts it is told to trust.
+      reading: { allow: [{ host: new URL(serviceBaseUrl).host }] },
+    },
+    catalog: {
+      rules: [{ allow: CATALOG_KINDS }],
+      locations: [{ type: 'url', target: `${serviceBaseUrl}/api/v1/entities.yaml` }],
+    },
+  });
+}
+
+/** A {@link CatalogBackend} that also answers the port it listens on. */
+export interface StartedCatalog extends CatalogBackend {
+  port: number;
+}
+
+/**
+ * Starts Backstage with the real catalog plugin, the given features and configuration, on a
+ * database of its own. `features` may use `knex` (e.g. for the real scheduler).
+ */
+export async function startCatalogWith(
+  features: BackendFeature[] | ((knex: Knex) => BackendFeature[]),
+  config: JsonObject,
+): Promise<StartedCatalog> {
   // Our own in-memory database: the default one keeps a timer alive after `stop()`, and the
   // test process would never exit. One connection: each `:memory:` connection is its own database.
   const knex = knexFactory({
@@ -81,18 +107,8 @@ export async function startCatalogBackend(serviceBaseUrl: string): Promise<Catal
         catalogPlugin,
         errorCollector,
         mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            backend: {
-              // The catalog reads URLs only from hosts it is told to trust.
-              reading: { allow: [{ host: new URL(serviceBaseUrl).host }] },
-            },
-            catalog: {
-              rules: [{ allow: CATALOG_KINDS }],
-              locations: [{ type: 'url', target: `${serviceBaseUrl}/api/v1/entities.yaml` }],
-            },
-          },
-        }),
+        mockServices.rootConfig.factory({ data: config }),
+        ...(typeof features === 'function' ? features(knex) : features),
       ],
     });
   } catch (error) {
@@ -102,6 +118,7 @@ export async function startCatalogBackend(serviceBaseUrl: string): Promise<Catal
   const catalogApi = `http://127.0.0.1:${backend.server.port()}/api/catalog`;
 
   return {
+    port: backend.server.port(),
     processingErrors,
     readEntities: () => readAllEntities(catalogApi),
     async stop() {
@@ -115,7 +132,7 @@ export async function startCatalogBackend(serviceBaseUrl: string): Promise<Catal
 }
 
 /** Reads every entity through `GET /entities/by-query`, following the cursor from page to page. */
-async function readAllEntities(catalogApi: string): Promise<Entity[]> {
+export async function readAllEntities(catalogApi: string): Promise<Entity[]> {
   const entities: Entity[] = [];
   let query = `limit=${PAGE_SIZE}`;
   for (;;) {

@@ -7,10 +7,12 @@ import { freePort } from './freePort';
 export interface CatalogService {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
   baseUrl: string;
+  /** The latest part of what the service printed (its access log among it); '' when not ours. */
+  output(): string;
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 // Enough of the child's output to explain a crash, without holding megabytes of logs.
@@ -25,13 +27,21 @@ export async function startCatalogService(): Promise<CatalogService> {
   if (externalUrl) {
     const baseUrl = externalUrl.replace(/\/+$/, '');
     await waitUntilReady(baseUrl, () => undefined);
-    return { baseUrl, stop: async () => {} };
+    return { baseUrl, output: () => '', stop: async () => {} };
   }
 
-  const python = process.env.CATALOG_PYTHON ?? path.join(REPO_ROOT, '.venv/bin/python');
   const port = await freePort();
+  return spawnCatalogService(['demo', '--host', '127.0.0.1', '--port', String(port)], port);
+}
+
+/**
+ * Starts `python -m catalog_service <args>` (which must listen on 127.0.0.1:`port`) and waits
+ * until `/readyz` answers 200.
+ */
+export async function spawnCatalogService(serviceArgs: string[], port: number): Promise<CatalogService> {
+  const python = process.env.CATALOG_PYTHON ?? path.join(REPO_ROOT, '.venv/bin/python');
   const baseUrl = `http://127.0.0.1:${port}`;
-  const args = ['-m', 'catalog_service', 'demo', '--host', '127.0.0.1', '--port', String(port)];
+  const args = ['-m', 'catalog_service', ...serviceArgs];
   // cwd = repository root, so `-m catalog_service` also works without an installed package.
   const child = spawn(python, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -76,7 +86,7 @@ export async function startCatalogService(): Promise<CatalogService> {
     const command = [python, ...args].join(' ');
     throw new Error(`${(error as Error).message}\ncommand: ${command}\noutput:\n${output}`);
   }
-  return { baseUrl, stop };
+  return { baseUrl, output: () => output, stop };
 }
 
 /** Polls `GET /readyz` until 200; `deathNote` answers a reason when waiting is pointless. */

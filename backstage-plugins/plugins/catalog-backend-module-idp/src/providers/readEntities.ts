@@ -1,0 +1,108 @@
+import type { Entity } from '@backstage/catalog-model';
+
+/** What one conditional read of `GET {baseUrl}/api/v1/entities` answered. */
+export type ReadResult =
+  | { status: 'not-modified' }
+  | { status: 'read'; entities: Entity[]; revision: string; etag?: string };
+
+/** A read that gave nothing usable: the service is down, failed, or sent something else. */
+export class IdpReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IdpReadError';
+  }
+}
+
+export interface ReadOptions {
+  baseUrl: string;
+  token?: string;
+  /** The ETag of the last body applied: the service answers 304 while it still holds. */
+  etag?: string;
+  timeoutMs: number;
+}
+
+// Enough of an error body to explain it in a log line.
+const ERROR_BODY_CHARS = 300;
+
+/**
+ * Reads the service's entities once. Throws {@link IdpReadError}, never anything else, so that
+ * the caller can log the reason and keep what the catalog has.
+ */
+export async function readEntities(options: ReadOptions): Promise<ReadResult> {
+  const url = `${options.baseUrl}/api/v1/entities`;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (options.etag) {
+    headers['If-None-Match'] = options.etag;
+  }
+  if (options.token) {
+    headers.Authorization = `Bearer ${options.token}`;
+  }
+  let response: Response;
+  let text: string;
+  try {
+    // Node's fetch asks for gzip and decompresses it.
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
+    text = await response.text();
+  } catch (error) {
+    throw new IdpReadError(`GET ${url} failed: ${describeFetchError(error)}`);
+  }
+  if (response.status === 304) {
+    return { status: 'not-modified' };
+  }
+  if (response.status !== 200) {
+    throw new IdpReadError(
+      `GET ${url} answered HTTP ${response.status}: ${text.slice(0, ERROR_BODY_CHARS)}`,
+    );
+  }
+  const { entities, revision } = parseBody(url, text);
+  return { status: 'read', entities, revision, etag: response.headers.get('etag') ?? undefined };
+}
+
+/** Checks the shape the catalog relies on; the catalog itself validates the rest of each entity. */
+function parseBody(url: string, text: string): { entities: Entity[]; revision: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new IdpReadError(`GET ${url} answered a body that is not JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(body) || !Array.isArray(body.items) || typeof body.revision !== 'string') {
+    throw new IdpReadError(`GET ${url} answered JSON without an "items" array and a "revision" string`);
+  }
+  body.items.forEach((item, index) => {
+    const problem = entityShapeProblem(item);
+    if (problem) {
+      throw new IdpReadError(`GET ${url} answered an invalid entity at items[${index}]: ${problem}`);
+    }
+  });
+  return { entities: body.items as Entity[], revision: body.revision };
+}
+
+function entityShapeProblem(item: unknown): string | undefined {
+  if (!isObject(item)) {
+    return 'not an object';
+  }
+  for (const field of ['apiVersion', 'kind'] as const) {
+    if (typeof item[field] !== 'string' || item[field] === '') {
+      return `no ${field}`;
+    }
+  }
+  if (!isObject(item.metadata) || typeof item.metadata.name !== 'string' || item.metadata.name === '') {
+    return 'no metadata.name';
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** fetch's own message is just "fetch failed": the reason is in its cause. */
+function describeFetchError(error: unknown): string {
+  const err = error as Error & { cause?: { message?: string; code?: string } };
+  if (err.name === 'TimeoutError') {
+    return 'no answer in time';
+  }
+  const cause = err.cause?.code ?? err.cause?.message;
+  return cause ? `${err.message} (${cause})` : err.message;
+}

@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type CatalogService, REPO_ROOT, spawnCatalogService } from './catalogService';
+import { freePort } from './freePort';
+
+/** The catalog service serving a GitOps repository of the test's own, which the test may change. */
+export interface GitopsService extends CatalogService {
+  /** The service's bearer token for write endpoints. */
+  token: string;
+  /** The working copy of the GitOps repository the service reads (branch main). */
+  repository: string;
+  /** Writes `relativePath` in the repository (or deletes it, for `null`) and commits it. */
+  commit(relativePath: string, content: string | null): void;
+  /** `POST /api/v1/refresh`: the service ingests the new commit now. */
+  refresh(): Promise<{ status: string; revision: string }>;
+}
+
+// The service asks for long tokens; this one is only ever used by tests.
+const TOKEN = 'provider-test-token-0123456789';
+
+/**
+ * Copies the demo manifests (examples/gitops) into a fresh git repository and serves it with
+ * `catalog-service serve`. The service polls only once an hour: a change shows after a refresh.
+ */
+export async function startGitopsService(): Promise<GitopsService> {
+  const workdir = mkdtempSync(path.join(os.tmpdir(), 'idp-provider-test-'));
+  const repository = path.join(workdir, 'gitops');
+  cpSync(path.join(REPO_ROOT, 'examples/gitops'), repository, { recursive: true });
+  git(repository, 'init', '--quiet', '--initial-branch=main');
+  git(repository, 'add', '--all');
+  git(repository, 'commit', '--quiet', '--no-gpg-sign', '--message', 'GitOps repository for the provider tests');
+
+  const config = {
+    source: { url: repository, branch: 'main', roots: ['apps'], pollSeconds: 3600, cacheDir: path.join(workdir, 'mirror') },
+    environments: ['dev', 'staging', 'prod'],
+    auth: { tokens: [TOKEN] },
+    database: { url: `sqlite:///${path.join(workdir, 'catalog.db')}` },
+  };
+  const configFile = path.join(workdir, 'config.yaml');
+  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
+
+  const port = await freePort();
+  let service: CatalogService;
+  try {
+    service = await spawnCatalogService(
+      ['serve', '--config', configFile, '--host', '127.0.0.1', '--port', String(port)],
+      port,
+    );
+  } catch (error) {
+    rmSync(workdir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    baseUrl: service.baseUrl,
+    output: service.output,
+    token: TOKEN,
+    repository,
+    commit(relativePath, content) {
+      if (content === null) {
+        rmSync(path.join(repository, relativePath));
+      } else {
+        writeFileSync(path.join(repository, relativePath), content);
+      }
+      git(repository, 'add', '--all');
+      git(repository, 'commit', '--quiet', '--no-gpg-sign', '--message', `change ${relativePath}`);
+    },
+    async refresh() {
+      const response = await fetch(`${service.baseUrl}/api/v1/refresh`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = await response.text();
+      if (response.status !== 200) {
+        throw new Error(`POST /api/v1/refresh answered ${response.status}: ${body}`);
+      }
+      return JSON.parse(body) as { status: string; revision: string };
+    },
+    async stop() {
+      try {
+        await service.stop();
+      } finally {
+        rmSync(workdir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+function git(cwd: string, ...args: string[]): void {
+  execFileSync('git', ['-c', 'user.name=Provider Test', '-c', 'user.email=test@acme.example', ...args], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
