@@ -97,7 +97,7 @@ def parse_floor(repo: Path) -> float:
 def settings_for(repo: Path, cache: Path) -> Settings:
     return load_settings(
         source={"url": str(repo), "cacheDir": str(cache), "pollSeconds": 3600},
-        auth={"tokens": ["bench-token"]},
+        auth={"tokens": ["bench-token-0123456789"]},
         links=[{"title": "Argo CD ({environment})", "url": "https://argo/{name}-{environment}"}],
     )
 

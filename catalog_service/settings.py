@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -82,8 +90,21 @@ class GitHubSettings(_Section):
         return api.removesuffix("/api/v3")
 
 
+MIN_TOKEN_LENGTH = 16
+
+
+def _long_enough(token: SecretStr) -> SecretStr:
+    # Long enough not to be guessed, and the documented placeholder `[...]` is refused.
+    if len(token.get_secret_value()) < MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"a token must be at least {MIN_TOKEN_LENGTH} characters; make one with"
+            " python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
+    return token
+
+
 class AuthSettings(_Section):
-    tokens: list[SecretStr] = Field(default_factory=list)
+    tokens: list[Annotated[SecretStr, AfterValidator(_long_enough)]] = Field(default_factory=list)
 
 
 class DatabaseSettings(_Section):

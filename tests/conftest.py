@@ -24,7 +24,7 @@ import yaml
 
 from catalog_service.settings import Settings, load_settings
 
-TEST_TOKEN = "test-token"
+TEST_TOKEN = "test-token-0123456789"
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
