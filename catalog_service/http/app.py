@@ -58,7 +58,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_poll(ingestor, settings.source.pollSeconds)) if poll else None
+        task = (
+            asyncio.create_task(_poll(ingestor, served, settings.source.pollSeconds))
+            if poll
+            else None
+        )
         yield
         if task is not None:
             task.cancel()
@@ -204,7 +208,7 @@ def create_app(
         responses={401: ERROR, 502: ERROR},
     )
     async def refresh(force: bool = False) -> RefreshResponse:
-        outcome = await _ingest(ingestor, force)
+        outcome = await _ingest(ingestor, served, force)
         return RefreshResponse(
             status=outcome.status,
             revision=outcome.revision,
@@ -244,19 +248,21 @@ def create_app(
     return app
 
 
-async def _ingest(ingestor: Ingestor, force: bool = False) -> IngestOutcome:
+async def _ingest(ingestor: Ingestor, served: ServedSnapshot, force: bool = False) -> IngestOutcome:
     outcome = await asyncio.to_thread(ingestor.refresh, force)
     current = ingestor.snapshot
-    if current is not None and not current.rendered:
+    if current is not None:
         # Rendered here, off the event loop; served (and ready) only once rendered.
-        await asyncio.to_thread(current.warm)
+        if not current.rendered:
+            await asyncio.to_thread(current.warm)
+        served.promote(current)
     return outcome
 
 
-async def _poll(ingestor: Ingestor, interval: float) -> None:
+async def _poll(ingestor: Ingestor, served: ServedSnapshot, interval: float) -> None:
     while True:
         try:
-            await _ingest(ingestor)
+            await _ingest(ingestor, served)
         except SourceError:
             pass  # logged by the ingestor; the last good catalog stays
         except Exception:

@@ -29,13 +29,19 @@ class ServedSnapshot:
 
     def get(self) -> Snapshot | None:
         latest = self._ingestor.snapshot
-        if latest is None or latest is self._served:
-            return self._served
-        if latest.rendered:
-            self._served = latest
-            return latest
-        self._render_in_background(latest)
+        if latest is not None and latest is not self._served:
+            if latest.rendered:
+                self.promote(latest)
+            else:
+                self._render_in_background(latest)
         return self._served
+
+    def promote(self, snapshot: Snapshot) -> None:
+        """Serve ``snapshot`` (rendered) unless a newer one is served already."""
+        with self._lock:
+            served = self._served
+            if served is None or snapshot.created_at >= served.created_at:
+                self._served = snapshot
 
     def _render_in_background(self, snapshot: Snapshot) -> None:
         # A snapshot applied by anyone but the refresh helper (which renders it itself).
@@ -43,7 +49,12 @@ class ServedSnapshot:
             if self._rendering is snapshot:
                 return
             self._rendering = snapshot
-        threading.Thread(target=snapshot.warm, name="render-snapshot", daemon=True).start()
+
+        def render() -> None:
+            snapshot.warm()
+            self.promote(snapshot)
+
+        threading.Thread(target=render, name="render-snapshot", daemon=True).start()
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
