@@ -97,15 +97,22 @@ def parse_floor(repo: Path) -> float:
 def settings_for(repo: Path, cache: Path) -> Settings:
     return load_settings(
         source={"url": str(repo), "cacheDir": str(cache), "pollSeconds": 3600},
-        auth={"tokens": ["bench-token"]},
+        auth={"tokens": ["bench-token-0123456789"]},
         links=[{"title": "Argo CD ({environment})", "url": "https://argo/{name}-{environment}"}],
     )
 
 
+def write_config(settings: Settings, path: Path) -> Path:
+    """The settings as a configuration file, secrets written out (a dump masks them)."""
+    data = settings.model_dump(mode="json")
+    data["auth"]["tokens"] = [token.get_secret_value() for token in settings.auth.tokens]
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
 def service_rss_mb(repo: Path, cache: Path) -> float:
     """Resident memory of a real service process that ingested the repository and served it."""
-    config = cache.parent / "bench-config.yaml"
-    config.write_text(yaml.safe_dump(settings_for(repo, cache).model_dump(mode="json")))
+    config = write_config(settings_for(repo, cache), cache.parent / "bench-config.yaml")
     with socket.socket() as probe:  # a free port, for a server started just after
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

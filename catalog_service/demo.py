@@ -10,7 +10,7 @@ import git
 
 from catalog_service.settings import Settings, load_settings
 
-DEMO_TOKEN = "demo-token"
+DEMO_TOKEN = "demo-token-0123456789"
 
 
 def examples_dir() -> Path:

@@ -20,6 +20,8 @@ never contain secret values.
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── PayloadTooLargeError request body over the limit
+        ├── RequestTimeoutError  request body not sent in time
+        ├── BusyError            too many requests of a costly kind at once; try again later
         └── InvalidRequestError malformed parameters or body
 """
 
@@ -118,6 +120,18 @@ class PayloadTooLargeError(RequestError):
     """The request body is larger than the service accepts."""
 
     code = "payload_too_large"
+
+
+class RequestTimeoutError(RequestError):
+    """The request body did not arrive in time (a stalled or deliberately slow client)."""
+
+    code = "request_timeout"
+
+
+class BusyError(RequestError):
+    """As many requests of this kind as the service runs at once are running; try again."""
+
+    code = "too_many_requests"
 
 
 class InvalidRequestError(RequestError):

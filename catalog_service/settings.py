@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -123,8 +124,21 @@ class GitHubSettings(_Section):
         return api.removesuffix("/api/v3")
 
 
+MIN_TOKEN_LENGTH = 16
+
+
+def _long_enough(token: SecretStr) -> SecretStr:
+    # Long enough not to be guessed, and the documented placeholder `[...]` is refused.
+    if len(token.get_secret_value()) < MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"a token must be at least {MIN_TOKEN_LENGTH} characters; make one with"
+            " python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
+    return token
+
+
 class AuthSettings(_Section):
-    tokens: list[SecretStr] = Field(default_factory=list)
+    tokens: list[Annotated[SecretStr, AfterValidator(_long_enough)]] = Field(default_factory=list)
 
 
 class DatabaseSettings(_Section):

@@ -28,7 +28,7 @@ from catalog_service.settings import Settings, load_settings
 # The GitHub REST double's fixtures (github_double, github_app_key).
 pytest_plugins = ("tests.support.github_fixtures",)
 
-TEST_TOKEN = "test-token"
+TEST_TOKEN = "test-token-0123456789"
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 

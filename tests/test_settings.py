@@ -36,7 +36,7 @@ platformTeam: [alice, bob]
 links:
   - {title: "Argo CD ({environment})", url: "https://argocd.example.com/applications/{name}-{environment}"}
 github: {token: ghp_abc, webhookSecret: whsec, apiUrl: https://github.acme.example/api/v3}
-auth: {tokens: [one, two]}
+auth: {tokens: [token-one-0123456789, token-two-0123456789]}
 database: {url: "sqlite:///tmp/catalog.db"}
 ingest: {holdBackEmpty: false, maxRemovedFraction: 0.25}
 """
@@ -55,7 +55,10 @@ def test_a_full_configuration_file(tmp_path: Path) -> None:
         settings.github.token is not None and settings.github.token.get_secret_value() == "ghp_abc"
     )
     assert settings.github.web_url == "https://github.acme.example"
-    assert [token.get_secret_value() for token in settings.auth.tokens] == ["one", "two"]
+    assert [token.get_secret_value() for token in settings.auth.tokens] == [
+        "token-one-0123456789",
+        "token-two-0123456789",
+    ]
     assert settings.ingest.holdBackEmpty is False and settings.ingest.maxRemovedFraction == 0.25
     assert "ghp_abc" not in repr(settings), "secrets are not shown in reprs"
 
@@ -81,7 +84,9 @@ def test_environment_variables_override_the_file(
     path = write(tmp_path, FULL)
     monkeypatch.setenv("CATALOG_SOURCE__URL", "/srv/other-gitops")
     monkeypatch.setenv("CATALOG_SOURCE__POLLSECONDS", "5")
-    monkeypatch.setenv("CATALOG_AUTH__TOKENS", '["t1", "t2", "t3"]')
+    monkeypatch.setenv(
+        "CATALOG_AUTH__TOKENS", '["token-1-0123456789", "token-2-0123456789", "token-3-0123456789"]'
+    )
     monkeypatch.setenv("CATALOG_ENVIRONMENTS", '["qa", "live"]')
     monkeypatch.setenv("CATALOG_INGEST__MAXREMOVEDFRACTION", "0.9")
     monkeypatch.setenv("catalog_platformteam", '["carol"]')
@@ -92,7 +97,11 @@ def test_environment_variables_override_the_file(
     assert settings.source.pollSeconds == 5
     assert settings.source.branch == "trunk", "keys not overridden keep the file's value"
     assert settings.source.roots == ["apps", "platform"]
-    assert [token.get_secret_value() for token in settings.auth.tokens] == ["t1", "t2", "t3"]
+    assert [token.get_secret_value() for token in settings.auth.tokens] == [
+        "token-1-0123456789",
+        "token-2-0123456789",
+        "token-3-0123456789",
+    ]
     assert settings.environments == ["qa", "live"]
     assert settings.ingest.maxRemovedFraction == 0.9
     assert settings.ingest.holdBackEmpty is False
@@ -239,3 +248,37 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="frozen"):
         settings.source.url = "/elsewhere"  # type: ignore[misc]
     assert isinstance(settings, Settings)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "named"),
+    [
+        ("['...']", ["auth.tokens.0"]),  # the placeholder of the documented example
+        (f"[{SECRET}, short-0123456]", ["auth.tokens.1"]),  # 15 characters
+        ("[a, '']", ["auth.tokens.0", "auth.tokens.1"]),
+    ],
+)
+def test_a_short_token_stops_the_start_naming_its_key(
+    tmp_path: Path, tokens: str, named: list[str]
+) -> None:
+    message = config_error(tmp_path, f"source: {{url: /x}}\nauth: {{tokens: {tokens}}}\n")
+    for key in named:
+        assert f"  {key}: Value error, a token must be at least 16 characters" in message, message
+    assert message.count("at least 16 characters") == len(named), message
+    for value in ("short-0123456", "'...'"):
+        assert value not in message, message
+
+
+def test_a_token_of_16_characters_is_accepted(tmp_path: Path) -> None:
+    settings = load_settings(
+        write(tmp_path, "source: {url: /x}\nauth: {tokens: [0123456789abcdef]}\n")
+    )
+    assert [token.get_secret_value() for token in settings.auth.tokens] == ["0123456789abcdef"]
+
+
+def test_a_short_token_in_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CATALOG_SOURCE__URL", "/x")
+    monkeypatch.setenv("CATALOG_AUTH__TOKENS", '["[...]"]')
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert "auth.tokens.0: " in raised.value.message and "[...]" not in raised.value.message

@@ -3,23 +3,21 @@
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 
 from catalog_service import __version__
 from catalog_service.domain.parsing import MAX_FILE_BYTES
 from catalog_service.domain.review import check_text
-from catalog_service.errors import (
-    AuthenticationError,
-    CatalogError,
-    NotReadyError,
-    PayloadTooLargeError,
-)
+from catalog_service.errors import AuthenticationError, CatalogError, NotReadyError
+from catalog_service.http.bodies import ServedSnapshot, accepts_gzip, serve_encoded, stream
+from catalog_service.http.docs import install_docs
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.schemas import (
     EntitiesResponse,
@@ -32,6 +30,7 @@ from catalog_service.http.schemas import (
     RefreshResponse,
     ValidateResponse,
 )
+from catalog_service.http.validation import RequestLimits, WorkGate, read_body
 from catalog_service.ingest import Ingestor, IngestOutcome, Snapshot
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings
@@ -43,7 +42,11 @@ ERROR: dict[str, Any] = {"model": ErrorResponse}
 
 
 def create_app(
-    settings: Settings, ingestor: Ingestor | None = None, *, poll: bool = True
+    settings: Settings,
+    ingestor: Ingestor | None = None,
+    *,
+    poll: bool = True,
+    limits: RequestLimits | None = None,
 ) -> FastAPI:
     """The service. With ``poll``, it ingests at start and then every ``source.pollSeconds``.
 
@@ -53,10 +56,17 @@ def create_app(
     ingestor = ingestor or build_ingestor(settings)
     context = entity_context(settings)
     tokens = [token.get_secret_value().encode() for token in settings.auth.tokens]
+    limits = limits or RequestLimits()
+    served = ServedSnapshot(ingestor)
+    validations = WorkGate(limits, "validate")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_poll(ingestor, settings.source.pollSeconds)) if poll else None
+        task = (
+            asyncio.create_task(_poll(ingestor, served, settings.source.pollSeconds))
+            if poll
+            else None
+        )
         yield
         if owned:
             ingestor.close()  # first: a poll blocked on git ends now, not at git's timeout
@@ -64,17 +74,21 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        validations.close()
 
     app = FastAPI(
         title="IDP catalog service",
         version=__version__,
         description="Application manifests from a GitOps repository, as Backstage entities.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    install_docs(app)
 
     def snapshot() -> Snapshot:
-        current = ingestor.snapshot
+        current = served.get()
         if current is None:
             reason = ingestor.last_error or "the first ingest has not finished yet"
             raise NotReadyError(f"no catalog yet: {reason}")
@@ -97,13 +111,16 @@ def create_app(
         summary="All entities, as JSON",
         response_model=None,
         responses={
-            200: {"model": EntitiesResponse, "description": "With a strong ETag"},
+            200: {
+                "model": EntitiesResponse,
+                "description": "With a strong ETag; gzip-compressed if Accept-Encoding allows",
+            },
             304: {"description": "Not modified: If-None-Match holds the current ETag"},
             503: ERROR,
         },
     )
     def entities(request: Request, current: Current) -> Response:
-        return _conditional(request, current.etag, lambda: current.body, "application/json")
+        return serve_encoded(request, current.json_form, "application/json")
 
     @app.get(
         "/api/v1/entities.yaml",
@@ -120,7 +137,7 @@ def create_app(
         },
     )
     def entities_yaml(request: Request, current: Current) -> Response:
-        return _conditional(request, current.yaml_etag, lambda: current.yaml_body, YAML_MEDIA_TYPE)
+        return serve_encoded(request, current.yaml_form, YAML_MEDIA_TYPE)
 
     # HEAD as well (a separate route: one route for both would list two operations with the same
     # operationId in /openapi.json, which makes the document invalid).
@@ -130,15 +147,34 @@ def create_app(
     ):
         app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
 
-    @app.get("/api/v1/problems", tags=["catalog"], summary="The manifests that were rejected")
-    def problems() -> ProblemsResponse:
-        current = ingestor.snapshot
-        return ProblemsResponse(
-            revision=current.revision if current else None,
-            problems=[ProblemOut.of(p) for p in current.catalog.problems] if current else [],
-            heldBack=HeldBackOut.of(ingestor.held_back),
-            sourceError=ingestor.last_error,
-        )
+    @app.get(
+        "/api/v1/problems",
+        tags=["catalog"],
+        summary="The manifests that were rejected",
+        response_model=ProblemsResponse,
+    )
+    def problems(request: Request) -> Response:
+        current = served.get()
+        held = HeldBackOut.of(ingestor.held_back)
+        if current is None:
+            return JSONResponse(
+                ProblemsResponse(
+                    revision=None, problems=[], heldBack=held, sourceError=ingestor.last_error
+                ).model_dump(),
+                headers={"Vary": "Accept-Encoding"},
+            )
+        # The list is rendered and compressed once per snapshot; only the ending is not.
+        ending = {
+            "heldBack": held.model_dump() if held else None,
+            "sourceError": ingestor.last_error,
+        }
+        tail = b"," + json.dumps(ending, ensure_ascii=False, separators=(",", ":"))[1:].encode()
+        head = current.problems_head
+        headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
+        if accepts_gzip(request.headers.get("accept-encoding")):
+            headers["Content-Encoding"] = "gzip"
+            return stream(request, [head.gzip, head.gzip_ending(tail)], "application/json", headers)
+        return stream(request, [head.body, tail], "application/json", headers)
 
     @app.post(
         "/api/v1/validate",
@@ -147,6 +183,7 @@ def create_app(
         openapi_extra={
             "requestBody": {"content": {YAML_MEDIA_TYPE: {"schema": {"type": "string"}}}}
         },
+        responses={408: ERROR, 413: ERROR, 429: ERROR},
     )
     async def validate(
         request: Request,
@@ -159,9 +196,11 @@ def create_app(
             ),
         ] = None,
     ) -> ValidateResponse:
-        data = await _read_body(request, MAX_FILE_BYTES)
+        data = await read_body(request, MAX_FILE_BYTES, limits)
         current = ingestor.snapshot
-        found = check_text(path, data, context, current.catalog if current else None)
+        found = await validations.run(
+            lambda: check_text(path, data, context, current.catalog if current else None)
+        )
         return ValidateResponse(
             valid=all(p.severity != "error" for p in found),  # warnings alone are valid
             problems=[ProblemOut.of(p) for p in found],
@@ -175,7 +214,7 @@ def create_app(
         responses={401: ERROR, 409: ERROR, 502: ERROR},
     )
     async def refresh(force: bool = False) -> RefreshResponse:
-        outcome = await _ingest(ingestor, force, wait=REFRESH_WAIT_SECONDS)
+        outcome = await _ingest(ingestor, served, force, wait=REFRESH_WAIT_SECONDS)
         return RefreshResponse(
             status=outcome.status,
             revision=outcome.revision,
@@ -187,7 +226,7 @@ def create_app(
         )
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
-    def healthz() -> HealthResponse:
+    async def healthz() -> HealthResponse:  # on the event loop: it answers while it turns
         return HealthResponse(status="ok")
 
     @app.get(
@@ -198,7 +237,7 @@ def create_app(
         responses={503: {"model": ReadinessResponse, "description": "No catalog yet"}},
     )
     def readyz() -> JSONResponse:
-        current = ingestor.snapshot
+        current = served.get()  # ready once the bodies are rendered, not merely applied
         success = ingestor.last_success_at
         body = ReadinessResponse(
             ready=current is not None,
@@ -220,65 +259,27 @@ REFRESH_WAIT_SECONDS = 5.0
 
 
 async def _ingest(
-    ingestor: Ingestor, force: bool = False, wait: float | None = None
+    ingestor: Ingestor, served: ServedSnapshot, force: bool = False, wait: float | None = None
 ) -> IngestOutcome:
     outcome = await asyncio.to_thread(ingestor.refresh, force, wait)
     current = ingestor.snapshot
-    if outcome.status == "applied" and current is not None:
-        # Render the JSON and YAML forms now rather than in the first reader's request.
-        await asyncio.to_thread(current.warm)
+    if current is not None:
+        # Rendered here, off the event loop; served (and ready) only once rendered.
+        if not current.rendered:
+            await asyncio.to_thread(current.warm)
+        served.promote(current)
     return outcome
 
 
-async def _poll(ingestor: Ingestor, interval: float) -> None:
+async def _poll(ingestor: Ingestor, served: ServedSnapshot, interval: float) -> None:
     while True:
         try:
-            await _ingest(ingestor)
+            await _ingest(ingestor, served)
         except CatalogError:
             pass  # logged by the ingestor, shown in /readyz; the last good catalog stays
         except Exception:
             logger.exception("unexpected error while ingesting")
         await asyncio.sleep(interval)
-
-
-SEND_CHUNK_BYTES = 256 * 1024
-
-
-def _conditional(
-    request: Request, etag: str, body: Callable[[], bytes], media_type: str
-) -> Response:
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    content = body()
-    headers["Content-Length"] = str(len(content))
-    # Sent in slices of the one shared body: a large catalog handed to the transport whole is
-    # copied into its buffer for every slow reader.
-    view = memoryview(content)
-    chunks = (view[i : i + SEND_CHUNK_BYTES] for i in range(0, len(content), SEND_CHUNK_BYTES))
-    return StreamingResponse(chunks, media_type=media_type, headers=headers)
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in candidates or etag in candidates
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"the body is over {limit:,} bytes, the limit for a manifest")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(
-                f"the body is over {limit:,} bytes, the limit for a manifest"
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 __all__ = ["create_app"]

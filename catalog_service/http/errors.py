@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog_service.errors import (
     AuthenticationError,
+    BusyError,
     CatalogError,
     ConfigurationError,
     DatabaseError,
@@ -27,6 +28,7 @@ from catalog_service.errors import (
     PayloadTooLargeError,
     RefreshInProgressError,
     RequestError,
+    RequestTimeoutError,
     SourceError,
 )
 
@@ -36,6 +38,8 @@ logger = logging.getLogger(__name__)
 STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (AuthenticationError, 401),
     (PayloadTooLargeError, 413),
+    (RequestTimeoutError, 408),
+    (BusyError, 429),
     (InvalidRequestError, 400),
     (RequestError, 400),
     (RefreshInProgressError, 409),
@@ -60,10 +64,20 @@ def status_for(error: CatalogError) -> int:
     return next(status for kind, status in STATUS_CODES if isinstance(error, kind))
 
 
+def _headers_for(error: CatalogError) -> dict[str, str] | None:
+    if isinstance(error, AuthenticationError):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, BusyError):
+        return {"Retry-After": "1"}
+    if isinstance(error, RequestTimeoutError):
+        return {"Connection": "close"}  # the rest of the body is not read
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CatalogError)
     async def catalog_error(request: Request, error: CatalogError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
+        headers = _headers_for(error)
         return JSONResponse(
             error_body(error.code, error.message), status_code=status_for(error), headers=headers
         )

@@ -49,8 +49,16 @@ def catalog(gitops: GitOpsRepo, ingestor: Ingestor) -> str:
     gitops.add_application("web", system="storefront", depends_on=["payments-api"])
     gitops.write("apps/broken.yaml", BROKEN)
     head = gitops.commit()
-    assert ingestor.refresh().status == "applied"
+    assert ingest(ingestor) == "applied"
     return head
+
+
+def ingest(ingestor: Ingestor) -> str:
+    """Ingest and render, as the service's refresh does: the API serves rendered snapshots."""
+    status = ingestor.refresh().status
+    assert ingestor.snapshot is not None
+    ingestor.snapshot.warm()
+    return status
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> str:
@@ -156,7 +164,7 @@ def test_entities_yaml_round_trips_awkward_values(
     )
     gitops.write("apps/awkward.yaml", manifest)
     gitops.commit()
-    ingestor.refresh()
+    ingest(ingestor)
     items = client.get("/api/v1/entities").json()["items"]
     documents = list(yaml.safe_load_all(client.get("/api/v1/entities.yaml").content))
     assert documents == items

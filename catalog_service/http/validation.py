@@ -1,0 +1,99 @@
+"""What keeps ``POST /api/v1/validate`` from tying up the service: a read timeout on the body,
+parsing in worker threads, and a bound on how many validations run at once."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fastapi import Request
+
+from catalog_service.errors import BusyError, PayloadTooLargeError, RequestTimeoutError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """Bounds on request bodies and on the validations running at once."""
+
+    body_idle_seconds: float = 10.0  # longest wait for the next part of a body
+    body_total_seconds: float = 30.0  # longest time to receive a whole body
+    validations: int = 2  # validations parsing at once
+    queue_seconds: float = 5.0  # longest wait for a turn before answering 429
+
+
+async def read_body(request: Request, limit: int, limits: RequestLimits) -> bytes:
+    """The request body, at most ``limit`` bytes, received within the time limits."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"the body is over {limit:,} bytes, the limit for a manifest")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limits.body_total_seconds
+    chunks: list[bytes] = []
+    size = 0
+    parts = request.stream().__aiter__()
+    while True:
+        wait = max(min(limits.body_idle_seconds, deadline - loop.time()), 0)
+        try:
+            chunk = await asyncio.wait_for(anext(parts), wait)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise RequestTimeoutError(
+                f"the body did not arrive in time: send it within {limits.body_total_seconds:g} s,"
+                f" with no pause over {limits.body_idle_seconds:g} s"
+            ) from None
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(
+                f"the body is over {limit:,} bytes, the limit for a manifest"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class WorkGate:
+    """Runs costly work in its own few threads, off the event loop; a caller that cannot have a
+    turn within ``queue_seconds`` gets :class:`BusyError`."""
+
+    def __init__(self, limits: RequestLimits, what: str) -> None:
+        self._limits = limits
+        self._what = what
+        # Parsing threads hand the interpreter back to the event loop every millisecond rather
+        # than every 5 ms (the default): requests keep being answered while they run.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        self._slots = asyncio.Semaphore(limits.validations)
+        self._threads = ThreadPoolExecutor(limits.validations, thread_name_prefix=what)
+
+    async def run(self, work: Callable[[], T]) -> T:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self._limits.queue_seconds)
+        except TimeoutError:
+            raise BusyError(
+                f"{self._limits.validations} {self._what} requests are running;"
+                " try again in a moment"
+            ) from None
+        loop = asyncio.get_running_loop()
+
+        def guarded() -> T:
+            try:
+                return work()
+            finally:
+                # Freed when the work ends, not when the caller goes away: at most
+                # ``validations`` threads ever parse.
+                loop.call_soon_threadsafe(self._slots.release)
+
+        try:
+            future = loop.run_in_executor(self._threads, guarded)
+        except BaseException:
+            self._slots.release()
+            raise
+        return await asyncio.shield(future)
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
