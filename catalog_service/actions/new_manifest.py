@@ -8,6 +8,7 @@ emits it, so every odd string (``a: b``, a leading ``*``) is quoted as YAML need
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +55,8 @@ class NewApplication:
     environments: Mapping[str, Mapping[str, str | int]] = field(default_factory=dict)
 
 
+_ENVIRONMENT_LINE = re.compile(r"    [A-Za-z0-9_.-]+: \{.*\}")
+_FLOW_INDICATORS = frozenset(",[]{}")
 _LINK_KEYS = ("url", "title", "icon", "type")
 _CHART_KEYS = ("repository", "name")
 _COMPONENT_KEYS = ("name", "type")
@@ -70,7 +73,7 @@ def render_new_manifest(fields: NewApplication, environment_order: Sequence[str]
     document["spec"] = _spec(fields, environment_order)
     stream = io.StringIO()
     _emitter().dump(document, stream)
-    return stream.getvalue()
+    return _align_environments(stream.getvalue())
 
 
 def _emitter() -> YAML:
@@ -136,6 +139,18 @@ def _environments(
     return mapping
 
 
+def _align_environments(text: str) -> str:
+    """``dev:     {version: "1.4.2"}``: environment values start in one column, as the demo
+    repository writes them. The environments are the last lines of the document."""
+    head, marker, tail = text.rpartition("\n  environments:\n")
+    entries = tail.splitlines()
+    if not marker or not all(_ENVIRONMENT_LINE.match(line) for line in entries):
+        return text
+    width = max(line.index(":") for line in entries) + 2
+    aligned = [line.replace(": {", ":".ljust(width - line.index(":")) + "{", 1) for line in entries]
+    return head + marker + "".join(line + "\n" for line in aligned)
+
+
 def _put(mapping: CommentedMap, key: str, value: str | None) -> None:
     if value:
         mapping[key] = _text(value)
@@ -165,8 +180,12 @@ def _block_list(items: Sequence[CommentedMap]) -> CommentedSeq:
 
 
 def _text(value: str) -> str:
-    """``value`` as a string the catalog reads back as that same string."""
-    if plain_reads_as_string(value):
+    """``value`` as a string the catalog reads back as that same string: plain only where the
+    catalog's reader (YAML 1.1) allows it plain in both block and flow context (``[:0]`` is
+    fine YAML 1.2, which ruamel.yaml writes, and an error for libyaml)."""
+    analysis = yaml.emitter.Emitter(io.StringIO()).analyze_scalar(value)
+    flow_safe = not value.startswith(":") and not _FLOW_INDICATORS.intersection(value)
+    if analysis.allow_block_plain and flow_safe and plain_reads_as_string(value):
         return value
     quoted: str = DoubleQuotedScalarString(value)
     return quoted
