@@ -209,7 +209,7 @@ def pattern(regex: str, max_size: int = 63) -> st.SearchStrategy[str]:
 
 
 TEXT = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=80
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1, max_size=80
 )
 NAME = pattern(m.DNS_LABEL, 20)
 
