@@ -36,8 +36,8 @@ def remote(gitops: GitOpsRepo) -> git.Repo:
     return git.Repo(gitops.remote_dir)
 
 
-def writer_for(url: str, temp_root: Path, **options: object) -> GitWriter:
-    return GitWriter(url, ["apps"], temp_root=temp_root, **options)
+def writer_for(url: str, temp_root: Path, *, attempts: int = 5, timeout: float = 60) -> GitWriter:
+    return GitWriter(url, ["apps"], temp_root=temp_root, attempts=attempts, timeout=timeout)
 
 
 def appending(line: str) -> EditFunction:
