@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ from catalog_service.errors import InvalidRequestError, ManifestEditError, NotFo
 
 __all__ = ["Edit", "NewApplication", "promote_version", "render_new_manifest", "unified_diff"]
 
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
+_HUNK = re.compile(r"@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@\n\Z")
 _SAFE_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
 
 
@@ -67,12 +70,34 @@ def promote_version(
         raise InvalidRequestError(
             f"unknown environment {target_env!r}; configured: {', '.join(environment_order)}"
         )
+    start, end = _document_span(path, text, application)
+    # Only that document is read and edited: a 1 MiB file of many documents stays cheap. Blank
+    # lines in front keep the reader's line numbers those of the file.
+    padding = "\n" * text.count("\n", 0, start)
+    edited = _promote(
+        path, padding + text[start:end], application, source_env, target_env, environment_order
+    )
+    if edited is None:
+        return Edit(text, False, "")
+    new_text = text[:start] + edited[len(padding) :] + text[end:]
+    return Edit(new_text, True, unified_diff(path, text, new_text))
+
+
+def _promote(
+    path: str,
+    text: str,
+    application: str,
+    source_env: str,
+    target_env: str,
+    environment_order: Sequence[str],
+) -> str | None:
+    """The edited text, or None when the target already runs that version."""
     values, document = _find_application(path, text, application)
     environments_node, environments = _environments(path, document, application)
     version = _source_version(path, environments_node, environments, application, source_env)
     target = environments.get(target_env)
     if isinstance(target, dict) and target.get("version") == version:
-        return Edit(text, False, "")
+        return None
     if target is None:
         new_text = _insert_environment(
             text, environments_node, source_env, target_env, version, environment_order
@@ -83,15 +108,72 @@ def promote_version(
     expected_envs = expected[document.index]["spec"]["environments"]
     expected_envs.setdefault(target_env, {})["version"] = version
     _check(path, new_text, expected)
-    return Edit(new_text, True, unified_diff(path, text, new_text))
+    return new_text
 
 
-def unified_diff(path: str, old: str, new: str) -> str:
-    """A unified diff with ``a/path`` and ``b/path`` headers, as git shows it."""
-    lines = difflib.unified_diff(_lines(old), _lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+def _document_span(path: str, text: str, application: str) -> tuple[int, int]:
+    """The characters of the one document that declares ``application``.
+
+    libyaml ends a document at any line starting with ``---`` or ``...``, even inside a scalar,
+    so splitting there finds the same documents. A name written with escapes is not found as
+    text: then the whole file is the span, and read as a whole."""
+    cuts = [match.start() for match in _DOCUMENT_MARKER.finditer(text) if match.start()]
+    spans = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
+    found = []
+    for start, end in spans:
+        if application in text[start:end]:
+            padding = "\n" * text.count("\n", 0, start)
+            try:
+                _find_application(path, padding + text[start:end], application)
+            except NotFoundError:
+                continue
+            found.append((start, end))
+    if len(found) > 1:
+        line = text.count("\n", 0, found[1][0]) + 1
+        raise ManifestEditError(f"{path}:{line}:1: {application!r} is declared more than once")
+    if not found:
+        _find_application(path, text, application)  # raises NotFoundError unless escaped
+        return 0, len(text)
+    return found[0]
+
+
+def unified_diff(path: str, old: str, new: str, context: int = 3) -> str:
+    """A unified diff with ``a/path`` and ``b/path`` headers, as git shows it.
+
+    Lines common to the start and the end are left out of difflib's work (they are most of a
+    large file) and the hunks' line numbers shifted back."""
+    old_lines, new_lines = _lines(old), _lines(new)
+    head = 0
+    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(old_lines), len(new_lines)) - head
+        and old_lines[-1 - tail] == new_lines[-1 - tail]
+    ):
+        tail += 1
+    skip = max(0, head - context)
+    keep_tail = max(0, tail - context)
+    lines = difflib.unified_diff(
+        old_lines[skip : len(old_lines) - keep_tail],
+        new_lines[skip : len(new_lines) - keep_tail],
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+        n=context,
     )
+    return "".join(
+        _shift(line, skip) if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in lines
+    )
+
+
+def _shift(line: str, lines: int) -> str:
+    """A hunk header with its line numbers moved down by ``lines``."""
+    match = _HUNK.match(line)
+    if not match or not lines:
+        return line
+    old_start, old_rest, new_start, new_rest = match.groups()
+    return f"@@ -{int(old_start) + lines}{old_rest} +{int(new_start) + lines}{new_rest} @@\n"
 
 
 def _lines(text: str) -> list[str]:

@@ -3,6 +3,7 @@ manifests and on the layouts people write; what cannot be done safely is refused
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from pathlib import Path
 from typing import Any
@@ -302,3 +303,77 @@ def test_any_valid_version_in_any_quoting_moves_alone(
     assert versions(edit.new_text) == {"dev": source, "staging": source}
     assert edit.changed == (source != target)
     assert len(changed_lines(text, edit.new_text)) == (1 if source != target else 0)
+
+
+LINES = st.lists(st.sampled_from(["a", "b", "c", "", "d e"]), max_size=40)
+
+
+def apply(diff: str, text: str) -> str:
+    """``text`` patched with a unified diff, checking every context and removed line."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    at = 0
+    body = diff.splitlines(keepends=True)[2:]
+    for index, line in enumerate(body):
+        if line.startswith("\\"):
+            continue
+        text_line = line[1:]
+        if index + 1 < len(body) and body[index + 1].startswith("\\"):
+            text_line = text_line.removesuffix("\n")
+        if line.startswith("@@"):
+            start = int(line.split()[1].split(",")[0].lstrip("-"))
+            length = line.split()[1].split(",")[1:] or ["1"]
+            start = start if length != ["0"] else start + 1
+            out.extend(lines[at : start - 1])
+            at = start - 1
+        elif line.startswith("+"):
+            out.append(text_line)
+        else:
+            assert lines[at] == text_line, (at, line)
+            at += 1
+            if line.startswith(" "):
+                out.append(text_line)
+    return "".join(out + lines[at:])
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=LINES, new=LINES, common=LINES, final_newline=st.booleans())
+def test_the_diff_applies_to_the_old_text_and_gives_the_new_one(
+    old: list[str], new: list[str], common: list[str], final_newline: bool
+) -> None:
+    end = "\n" if final_newline else ""
+    before = "\n".join([*common, *old, *common]) + end
+    after = "\n".join([*common, *new, *common]) + end
+    diff = unified_diff("x.yaml", before, after)
+    assert (diff == "") == (before == after)
+    assert apply(diff, before) == after
+    hunks = [line for line in diff.splitlines() if line.startswith("@@")]
+    assert len(hunks) <= len(difflib_hunks(before, after)) or len(hunks) == 1
+
+
+def difflib_hunks(before: str, after: str) -> list[str]:
+    plain = difflib.unified_diff(before.splitlines(True), after.splitlines(True))
+    return [line for line in plain if line.startswith("@@")]
+
+
+def test_a_large_file_of_many_documents_is_edited_in_its_one_document() -> None:
+    documents = [FLOW.replace("payments-api", f"app-{index}") for index in range(300)]
+    text = "---\n".join(documents)
+    edit = promote_version(text, "app-150", "dev", "staging", ORDER, path=PATH)
+    assert changed_lines(text, edit.new_text) == [
+        ('    staging: {version: "1.4.1"}', '    staging: {version: "1.4.2"}')
+    ]
+    line = text.split("\n").index("  name: app-150") + 1 + 9  # the staging line
+    assert f"@@ -{line - 3},7 +{line - 3},7 @@" in edit.diff
+    # The name also appears in other documents: only its own is the application.
+    text = text.replace("dependsOn", "x") + "---\n" + FLOW.replace("payments-api", "web")
+    with pytest.raises(ManifestEditError, match="declared more than once"):
+        promote_version(
+            text + "---\n" + documents[150], "app-150", "dev", "staging", ORDER, path=PATH
+        )
+
+
+def test_a_name_written_with_escapes_is_still_found() -> None:
+    text = FLOW.replace("  name: payments-api", '  name: "payments\\x2Dapi"')
+    edit = promote_version(text, "payments-api", "dev", "staging", ORDER, path=PATH)
+    assert len(changed_lines(text, edit.new_text)) == 1
