@@ -27,3 +27,21 @@ def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
         assert figure in result.stdout, result.stdout
     # 150 applications with 2 resources each, in 150 systems
     assert "600 entities" in result.stdout
+
+
+def test_the_edits_benchmark_runs_on_a_small_repository() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.edits", "--manifests", "50", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    for figure in (
+        "dry-run promotion, typical manifest",
+        "applications in one",
+        "real promotion, branch pushed to a local bare remote",
+        "20 concurrent writes of different branches",
+    ):
+        assert figure in result.stdout, result.stdout
