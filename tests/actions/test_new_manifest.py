@@ -258,7 +258,12 @@ def new_applications(draw: st.DrawFn) -> NewApplication:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    # The regex strategies filter out non-printable draws; on a loaded machine that trips these.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(fields=new_applications())
 def test_any_valid_inputs_make_a_manifest_the_catalog_reads_back_exactly(
     fields: NewApplication,
