@@ -17,12 +17,16 @@ never contain secret values.
     │   ├── GitHubRateLimitError    the rate limit is spent until later than we are willing to wait
     │   └── GitHubUnavailableError  5xx or no connection, still after the bounded retries
     ├── DatabaseError           the database cannot be reached or migrated; try again later
+    ├── GitWriteError           a branch could not be pushed to the GitOps repository
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── PayloadTooLargeError request body over the limit
         ├── RequestTimeoutError  request body not sent in time
         ├── BusyError            too many requests of a costly kind at once; try again later
-        └── InvalidRequestError malformed parameters or body
+        ├── InvalidRequestError malformed parameters or body
+        ├── NotFoundError       what the request names is not there (an application, an environment)
+        ├── ConflictError       the request contradicts the current state (a version, a name)
+        └── ManifestEditError   the manifest cannot be edited as asked (broken, or not safely)
 """
 
 from __future__ import annotations
@@ -138,3 +142,29 @@ class InvalidRequestError(RequestError):
     """A parameter or the body is malformed."""
 
     code = "invalid_request"
+
+
+class NotFoundError(RequestError):
+    """What the request names does not exist: an application, or one of its environments."""
+
+    code = "not_found"
+
+
+class ConflictError(RequestError):
+    """The request contradicts what is there now: another version, a name already taken."""
+
+    code = "conflict"
+
+
+class ManifestEditError(RequestError):
+    """The manifest cannot be edited as asked: it is broken, or the edit could not be made
+    without touching more than the value asked for; the message says which, with a location."""
+
+    code = "manifest_not_editable"
+
+
+class GitWriteError(CatalogError):
+    """A branch could not be written to the GitOps repository (clone, push or a remote's hook
+    failed); nothing was left behind, so the same request can be sent again."""
+
+    code = "git_write_failed"

@@ -41,3 +41,21 @@ def test_the_review_benchmark_runs_on_a_small_catalog() -> None:
     for figure in ("assemble alone", "version bump", "deleted manifest", "check_text without"):
         assert figure in result.stdout, result.stdout
     assert "600 entities" in result.stdout  # 150 applications, 2 resources each, 150 systems
+
+
+def test_the_edits_benchmark_runs_on_a_small_repository() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.edits", "--manifests", "50", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    for figure in (
+        "dry-run promotion, typical manifest",
+        "applications in one",
+        "real promotion, branch pushed to a local bare remote",
+        "20 concurrent writes of different branches",
+    ):
+        assert figure in result.stdout, result.stdout

@@ -1,0 +1,1 @@
+"""Self-service actions: manifests written and edited as a person would, pushed as branches."""

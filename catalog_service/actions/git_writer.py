@@ -1,0 +1,332 @@
+"""Writes edited files to a new branch of the GitOps repository and pushes it.
+
+Each write happens in a private temporary clone (``mkdtemp``: mode 0700), shallow and of one
+branch, without a checkout: files are read and written as git objects, so no symbolic link in the
+repository can redirect a write, and a 10,000-manifest repository costs no checkout. The folder is
+removed afterwards, also on failure. A push rejected because the branch moved (another writer got
+there first) is retried on the new tip with the edit function applied again, so no update is lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalog_service.actions.git_paths import Identity, check_branch, check_path
+from catalog_service.errors import GitWriteError, InvalidRequestError, ManifestEditError
+from catalog_service.sources.git import redacted_url
+
+# path -> current bytes (None: absent) gives path -> new bytes (None: delete)
+EditFunction = Callable[[Mapping[str, bytes | None]], Mapping[str, bytes | None]]
+
+DEFAULT_TIMEOUT_SECONDS = 120.0
+DEFAULT_ATTEMPTS = 5
+_FILE_MODE = "100644"
+_NO_OBJECT = "0" * 40
+# What git says when the branch moved under us: try again on the new tip.
+_MOVED = (
+    "fetch first",
+    "non-fast-forward",
+    "stale info",
+    "cannot lock ref",
+    "failed to lock",
+    "failed to update ref",
+    "reference already exists",
+    "incorrect old value",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    branch: str
+    commit: str  # the branch's tip after the write
+    changed: bool  # False: the edit changed nothing, nothing was pushed
+    attempts: int
+
+
+class _GitFailedError(Exception):
+    def __init__(self, args: Sequence[str], status: int, output: str) -> None:
+        super().__init__(output)
+        self.git_args = tuple(args)
+        self.status = status
+        self.output = output
+
+
+class GitWriter:
+    """Pushes branches to one remote: a local path, ``file://`` or ``http(s)://`` URL."""
+
+    def __init__(
+        self,
+        url: str,
+        roots: Sequence[str],
+        *,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        attempts: int = DEFAULT_ATTEMPTS,
+        temp_root: Path | None = None,
+    ) -> None:
+        if url.startswith("-"):
+            raise InvalidRequestError(f"invalid remote {url!r}")
+        self.url = url
+        self.display_url = redacted_url(url)
+        self.roots = tuple(roots)
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+        self.temp_root = temp_root
+        self._token = token
+
+    # -- remote branches ------------------------------------------------------------------------
+
+    def branch_head(self, branch: str) -> str | None:
+        """The commit ``branch`` points at on the remote, or None when it does not exist."""
+        check_branch(branch)
+        return self._remote_heads(branch).get(branch)
+
+    def delete_branch(self, branch: str, *, expected: str | None = None) -> bool:
+        """Delete ``branch`` on the remote (only if it still points at ``expected``, when given).
+        Answers False when there was no such branch."""
+        check_branch(branch)
+        if self.branch_head(branch) is None:
+            return False
+        with self._workspace() as folder:
+            self._git(["init", "--quiet", "--bare", str(folder)])
+            lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+            args = ["push", "--quiet", "--no-verify", *([lease] if expected else [])]
+            try:
+                self._git([*args, self.url, f":refs/heads/{branch}"], cwd=folder)
+            except _GitFailedError as error:
+                raise GitWriteError(self._describe("delete branch", branch, error)) from None
+        return True
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def write(
+        self,
+        *,
+        base: str,
+        branch: str,
+        paths: Sequence[str],
+        edit: EditFunction,
+        message: str,
+        author: Identity,
+        committer: Identity | None = None,
+    ) -> WriteResult:
+        """Apply ``edit`` to ``paths`` on ``branch`` (created from ``base`` when it does not exist,
+        built on its tip when it does) and push it."""
+        check_branch(base)
+        check_branch(branch)
+        if branch == base:
+            raise InvalidRequestError(f"refusing to write to the base branch {base!r} directly")
+        wanted = tuple(check_path(path, self.roots) for path in paths)
+        if not wanted:
+            raise InvalidRequestError("nothing to write: no path given")
+        identity = _identity_env(author, committer or author)
+        with self._workspace() as folder:
+            self._git(["init", "--quiet", "--bare", str(folder)])
+            for attempt in range(1, self.attempts + 1):
+                parent = self._fetch_start(folder, base, branch)
+                current = self._read(folder, parent, wanted)
+                new = edit(dict(current))
+                unknown = sorted(set(new) - set(wanted))
+                if unknown:
+                    raise InvalidRequestError(f"the edit wrote undeclared paths: {unknown}")
+                if all(new.get(path, current[path]) == current[path] for path in wanted):
+                    return WriteResult(branch, parent, False, attempt)
+                commit = self._commit(folder, parent, new, message, identity)
+                if self._push(folder, commit, branch):
+                    return WriteResult(branch, commit, True, attempt)
+                time.sleep(random.uniform(0.01, 0.05 * attempt))  # let the other writer finish
+        raise GitWriteError(
+            f"cannot push {branch!r} to {self.display_url}: the branch kept moving during"
+            f" {self.attempts} attempts; try again"
+        )
+
+    def _fetch_start(self, folder: Path, base: str, branch: str) -> str:
+        """Fetch the tip to build on (the branch if it exists, else the base); answer it."""
+        heads = self._remote_heads(branch, base)
+        start = branch if branch in heads else base
+        if start not in heads:
+            raise GitWriteError(f"cannot write to {self.display_url}: no branch {base!r}")
+        ref = f"refs/heads/{start}"
+        try:
+            self._git(
+                ["fetch", "--quiet", "--depth", "1", "--no-tags", self.url, f"+{ref}:{ref}"],
+                cwd=folder,
+            )
+        except _GitFailedError as error:
+            raise GitWriteError(self._describe("fetch", start, error)) from None
+        return self._git(["rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=folder).strip()
+
+    def _read(self, folder: Path, commit: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+        listing = self._git(["ls-tree", "-z", commit, "--", *paths], cwd=folder)
+        found: dict[str, tuple[str, str, str]] = {}
+        for record in filter(None, listing.split("\0")):
+            meta, _, path = record.partition("\t")
+            mode, kind, sha = meta.split(" ")
+            found[path] = (mode, kind, sha)
+        contents: dict[str, bytes | None] = {}
+        for path in paths:
+            if path not in found:
+                contents[path] = None
+                continue
+            mode, kind, sha = found[path]
+            if kind != "blob" or mode not in ("100644", "100755"):
+                raise ManifestEditError(f"{path}: is not a regular file in the repository")
+            contents[path] = self._git_bytes(["cat-file", "blob", sha], cwd=folder)
+        return contents
+
+    def _commit(
+        self,
+        folder: Path,
+        parent: str,
+        files: Mapping[str, bytes | None],
+        message: str,
+        identity: Mapping[str, str],
+    ) -> str:
+        index = {"GIT_INDEX_FILE": str(folder / "catalog-edit.index")}
+        self._git(["read-tree", parent], cwd=folder, env=index)
+        entries = []
+        for path, data in files.items():
+            if data is None:
+                entries.append(f"0 {_NO_OBJECT}\t{path}")
+            else:
+                sha = self._git(["hash-object", "-w", "--stdin"], cwd=folder, stdin=data).strip()
+                entries.append(f"{_FILE_MODE} {sha}\t{path}")
+        info = "".join(entry + "\0" for entry in entries).encode()
+        self._git(["update-index", "-z", "--index-info"], cwd=folder, env=index, stdin=info)
+        tree = self._git(["write-tree"], cwd=folder, env=index).strip()
+        return self._git(
+            ["commit-tree", tree, "-p", parent, "-F", "-"],
+            cwd=folder,
+            env=identity,
+            stdin=message.encode(),
+        ).strip()
+
+    def _push(self, folder: Path, commit: str, branch: str) -> bool:
+        """Push; False when the branch moved under us (retry), GitWriteError on any refusal."""
+        try:
+            self._git(
+                ["push", "--porcelain", "--no-verify", self.url, f"{commit}:refs/heads/{branch}"],
+                cwd=folder,
+            )
+        except _GitFailedError as error:
+            rejected = [line for line in error.output.splitlines() if line.startswith("!")]
+            if any(reason in line for line in rejected for reason in _MOVED):
+                return False
+            raise GitWriteError(self._describe("push", branch, error)) from None
+        return True
+
+    # -- processes ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _workspace(self) -> Iterator[Path]:
+        folder = Path(tempfile.mkdtemp(prefix="catalog-edit-", dir=self.temp_root))  # 0700
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _remote_heads(self, *branches: str) -> dict[str, str]:
+        refs = [f"refs/heads/{branch}" for branch in branches]
+        try:
+            output = self._git(["ls-remote", "--heads", self.url, *refs])
+        except _GitFailedError as error:
+            raise GitWriteError(self._describe("read", ", ".join(branches), error)) from None
+        heads = {}
+        for line in output.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref in refs:
+                heads[ref.removeprefix("refs/heads/")] = sha
+        return heads
+
+    def _git(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> str:
+        return self._git_bytes(args, cwd=cwd, env=env, stdin=stdin).decode("utf-8", "replace")
+
+    def _git_bytes(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+    ) -> bytes:
+        """Run git in its own process group (its helpers die with it) within the deadline."""
+        process = subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            env=os.environ | self._env() | dict(env or {}),
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            out, err = process.communicate(stdin, timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.communicate()
+            raise GitWriteError(
+                f"git {args[0]} on {self.display_url} did not finish within {self.timeout:g} s"
+                " and was stopped"
+            ) from None
+        except BaseException:
+            _kill_group(process)
+            process.communicate()
+            raise
+        if process.returncode != 0:
+            text = (out + err).decode("utf-8", "replace")
+            raise _GitFailedError(args, process.returncode, text)
+        return out
+
+    def _env(self) -> dict[str, str]:
+        env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_ALL": "C"}
+        if self._token and self.url.startswith("https://"):
+            # As catalog_service.sources.git: a header set through the environment, never the
+            # token on the command line or in the URL.
+            credentials = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
+            env |= {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {credentials}",
+            }
+        return env
+
+    def _describe(self, what: str, branch: str, error: _GitFailedError) -> str:
+        lines = [line.strip() for line in error.output.splitlines() if line.strip()]
+        said = [line for line in lines if line.startswith(("remote:", "fatal:", "error:", "!"))]
+        reason = "; ".join((said or lines)[-4:]) or f"git exited with status {error.status}"
+        reason = reason.replace(self.url, self.display_url)
+        if self._token:
+            reason = reason.replace(self._token, "***")
+        return f"cannot {what} {branch!r} on {self.display_url}: {reason}"
+
+
+def _identity_env(author: Identity, committer: Identity) -> dict[str, str]:
+    return {
+        "GIT_AUTHOR_NAME": author.name,
+        "GIT_AUTHOR_EMAIL": author.email,
+        "GIT_COMMITTER_NAME": committer.name,
+        "GIT_COMMITTER_EMAIL": committer.email,
+    }
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
