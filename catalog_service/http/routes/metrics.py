@@ -35,7 +35,8 @@ def service_metrics(request: Request) -> ServiceMetrics:
     "/metrics",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus' text format"}},
-    tags=["operations"],
+    tags=["health"],
+    summary="Prometheus metrics",
 )
 def metrics(
     request: Request, current: Annotated[ServiceMetrics, Depends(service_metrics)]
