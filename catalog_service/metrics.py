@@ -71,25 +71,64 @@ class _HasCatalog(Protocol):
 class CatalogCollector(Collector):
     """``idp_application_manifests`` and ``idp_invalid_manifests`` of the current catalog.
 
-    The aggregation is done once per catalog content (keyed by its digest), so a scrape of a
-    catalog of 10,000 applications only hands over families built before."""
+    The aggregation, and its rendering in each exposition format, is done once per catalog
+    content (keyed by its digest): a catalog of 10,000 applications may have thousands of label
+    sets, and encoding them anew would be most of a scrape."""
 
     def __init__(self, catalog: Callable[[], Catalog | None]) -> None:
         self._catalog = catalog
-        self._cached: tuple[str, list[Metric]] | None = None
+        self._cache = _CatalogCache("", [], {})
 
     def describe(self) -> Iterable[Metric]:
         return _catalog_families(None)
 
     def collect(self) -> Iterable[Metric]:
+        cache = self._current()
+        return [] if cache is None else cache.families
+
+    def rendered(self, encoder: Callable[[CollectorRegistry], bytes], content_type: str) -> bytes:
+        """Both families as ``encoder`` writes them, without OpenMetrics' closing ``# EOF``."""
+        cache = self._current()
+        if cache is None:
+            return b""
+        text = cache.rendered.get(content_type)
+        if text is None:
+            registry = CollectorRegistry()
+            registry.register(_Fixed(cache.families))
+            text = encoder(registry).removesuffix(b"# EOF\n")
+            cache.rendered[content_type] = text  # a dict item: safe from several threads
+        return text
+
+    def _current(self) -> _CatalogCache | None:
         catalog = self._catalog()
         if catalog is None:
-            return []  # no catalog yet: unknown, not zero
-        cached = self._cached
-        if cached is None or cached[0] != catalog.digest:
-            cached = (catalog.digest, _catalog_families(catalog))
-            self._cached = cached  # one assignment: concurrent scrapes see old or new, whole
-        return cached[1]
+            return None  # no catalog yet: unknown, not zero
+        cache = self._cache
+        if cache.digest != catalog.digest:
+            cache = _CatalogCache(catalog.digest, _catalog_families(catalog), {})
+            self._cache = cache  # one assignment: concurrent scrapes see old or new, whole
+        return cache
+
+
+@dataclass
+class _CatalogCache:
+    digest: str
+    families: list[Metric]
+    rendered: dict[str, bytes]  # by content type
+
+
+class _Fixed(Collector):
+    def __init__(self, families: list[Metric] | Callable[[], Iterable[Metric]]) -> None:
+        self._families = families
+
+    @classmethod
+    def of(cls, registry: CollectorRegistry) -> _Fixed:
+        """The families of ``registry``, collected anew each time."""
+        return cls(registry.collect)
+
+    def collect(self) -> Iterable[Metric]:
+        families = self._families
+        return families if isinstance(families, list) else families()
 
 
 def _catalog_families(catalog: Catalog | None) -> list[Metric]:
@@ -253,19 +292,29 @@ class ServiceMetrics:
         database: Database | None,
         database_max_age: float = DATABASE_CACHE_SECONDS,
     ) -> None:
-        self.registry = CollectorRegistry()
-        self.registry.register(CatalogCollector(catalog))
-        self.registry.register(DatabaseCollector(database, max_age=database_max_age))
-        self.registry.register(IngestCollector(last_success, held_back))
+        self._catalog = CatalogCollector(catalog)
         self._ingest_duration = Histogram(
             "idp_ingest_duration_seconds",
             "Time a completed ingest (fetch, compile, assemble) took.",
             buckets=INGEST_BUCKETS,
-            registry=self.registry,
+            registry=None,
         )
-        ProcessCollector(registry=self.registry)
-        PlatformCollector(registry=self.registry)
-        GCCollector(registry=self.registry)
+        # A scrape renders the catalog's families (cached) and then these others.
+        self._others = CollectorRegistry()
+        others: list[Collector] = [
+            DatabaseCollector(database, max_age=database_max_age),
+            IngestCollector(last_success, held_back),
+            self._ingest_duration,
+            ProcessCollector(registry=None),
+            PlatformCollector(registry=None),
+        ]
+        for collector in others:
+            self._others.register(collector)
+        GCCollector(registry=self._others)  # registers itself, on CPython only
+        # Every metric, for whoever reads the registry itself.
+        self.registry = CollectorRegistry()
+        self.registry.register(self._catalog)
+        self.registry.register(_Fixed.of(self._others))
 
     @classmethod
     def for_ingest(cls, ingest: IngestState, database: Database | None) -> ServiceMetrics:
@@ -283,11 +332,15 @@ class ServiceMetrics:
         )
 
     def observe_ingest(self, seconds: float) -> None:
-        """Record the duration of one completed ingest (``IngestOutcome.duration_seconds``)."""
+        """Record the duration of one completed ingest (``IngestOutcome.duration_seconds``), and
+        prepare the new catalog's figures now, so that no scrape waits for them."""
         self._ingest_duration.observe(seconds)
+        for accept in ("text/plain", "application/openmetrics-text"):
+            self._catalog.rendered(*choose_encoder(accept))
 
     def exposition(self, accept: str | None = None) -> tuple[bytes, str]:
         """The body and content type of a scrape: OpenMetrics when ``accept`` asks for it, else
         Prometheus' text format."""
         encoder, content_type = choose_encoder(accept or "")
-        return encoder(self.registry), content_type
+        catalog = self._catalog.rendered(encoder, content_type)
+        return catalog + encoder(self._others), content_type

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import generate_latest
+from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from catalog_service.db import Database
 from catalog_service.ingest import Ingestor
@@ -166,3 +169,30 @@ def test_an_app_without_metrics_says_so() -> None:
         response = client.get("/metrics")
     assert response.status_code == 500
     assert "app.state.metrics" in response.json()["error"]["message"]
+
+
+def test_the_cached_rendering_is_the_registry_s_exposition(
+    gitops: GitOpsRepo, ingestor: Ingestor
+) -> None:
+    populate(gitops)
+    ingestor.refresh()
+    metrics = ServiceMetrics.for_ingest(ingestor, None)
+    for _ in range(2):  # rendered, then from the cache
+        body, _ = metrics.exposition()
+        fast = Scrape.parse(body.decode())
+        full = Scrape.parse(generate_latest(metrics.registry).decode())
+        assert fast.types == full.types
+        assert {name: len(found) for name, found in fast.samples.items()} == {
+            name: len(found) for name, found in full.samples.items()
+        }
+        assert body.count(b"# TYPE idp_application_manifests gauge") == 1
+    openmetrics, _ = metrics.exposition("application/openmetrics-text")
+    assert openmetrics.count(b"# EOF") == 1
+    full_openmetrics = openmetrics_latest(metrics.registry)  # type: ignore[no-untyped-call]
+    assert openmetrics_names(openmetrics) == openmetrics_names(full_openmetrics)
+
+
+def openmetrics_names(body: bytes) -> dict[str, int]:
+    """``{family: samples}`` of an OpenMetrics exposition, read with its own parser."""
+    families = text_string_to_metric_families(body.decode())  # type: ignore[no-untyped-call]
+    return {family.name: len(family.samples) for family in families}
