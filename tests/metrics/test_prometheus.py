@@ -36,8 +36,9 @@ class Prometheus:
 
     def query(self, expression: str) -> list[dict[str, Any]]:
         response = httpx.get(f"{self.base}/api/v1/query", params={"query": expression}, timeout=5)
+        assert response.status_code == 200, (expression, response.status_code, response.text)
         body = response.json()
-        assert response.status_code == 200 and body["status"] == "success", (expression, body)
+        assert body["status"] == "success", (expression, body)
         result: list[dict[str, Any]] = body["data"]["result"]
         return result
 
@@ -89,7 +90,9 @@ def prometheus(target: str, folder: Path) -> Iterator[Prometheus]:
             start_new_session=True,
         )
     try:
-        yield Prometheus(f"http://127.0.0.1:{port}")
+        base = f"http://127.0.0.1:{port}"
+        wait_until_ready(process, base, folder / "prometheus.log")
+        yield Prometheus(base)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -97,6 +100,20 @@ def prometheus(target: str, folder: Path) -> Iterator[Prometheus]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    """Until ``/-/ready`` answers 200 (the API answers 503 while the database opens)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"prometheus exited:\n{log.read_text()}"
+        try:
+            if httpx.get(f"{base}/-/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"prometheus not ready after {WAIT_SECONDS} s:\n{log.read_text()}")
 
 
 @pytest.fixture
