@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
+from types import SimpleNamespace
 
 import httpx
 import uvicorn
@@ -24,6 +25,7 @@ from fastapi import FastAPI
 
 from bench.ingest import make_repository, settings_for
 from catalog_service.db import Database, pull_requests, upgrade
+from catalog_service.http.deps import get_services
 from catalog_service.http.routes.metrics import router
 from catalog_service.ingest import Ingestor
 from catalog_service.metrics import ServiceMetrics
@@ -36,7 +38,7 @@ SCRAPE_TARGET_SECONDS = 0.050
 def serving(metrics: ServiceMetrics) -> Iterator[str]:
     app = FastAPI()
     app.include_router(router)
-    app.state.metrics = metrics
+    app.dependency_overrides[get_services] = lambda: SimpleNamespace(metrics=metrics)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

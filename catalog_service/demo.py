@@ -41,4 +41,5 @@ def prepare_demo(workdir: Path, reset: bool = False) -> Settings:
     source = settings.source.model_copy(
         update={"url": str(repository), "cacheDir": workdir / "mirror"}
     )
-    return settings.model_copy(update={"source": source})
+    database = settings.database.model_copy(update={"url": f"sqlite:///{workdir / 'catalog.db'}"})
+    return settings.model_copy(update={"source": source, "database": database})

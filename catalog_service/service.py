@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
+from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.ingest import Ingestor
+from catalog_service.metrics import ServiceMetrics
+from catalog_service.refresher import Refresher
+from catalog_service.served import ServedSnapshot
 from catalog_service.settings import Settings
 from catalog_service.sources.git import GitSource
 
@@ -75,3 +81,58 @@ def _web_url(url: str) -> str | None:
         return None
     path = match["path"].rstrip("/").removesuffix(".git")
     return f"https://{match['host']}/{path}"
+
+
+@dataclass
+class Services:
+    """Everything a running service holds, built once from the settings: the HTTP layer reads it
+    through ``catalog_service.http.deps``, and tests build it with their own parts."""
+
+    settings: Settings
+    ingestor: Ingestor
+    served: ServedSnapshot
+    refresher: Refresher
+    database: Database
+    metrics: ServiceMetrics
+    context: EntityContext
+    validations: WorkGate
+    owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
+
+    def close(self) -> None:
+        """Stop what the parts run; the ingestor too when it was built here."""
+        if self.owns_ingestor:
+            self.ingestor.close()
+        self.validations.close()
+        self.database.dispose()
+
+
+def build_services(
+    settings: Settings,
+    ingestor: Ingestor | None = None,
+    *,
+    database: Database | None = None,
+    limits: RequestLimits | None = None,
+) -> Services:
+    """The service's parts; an ``ingestor`` passed in stays its caller's to close."""
+    owns_ingestor = ingestor is None
+    ingestor = ingestor or build_ingestor(settings)
+    database = database or Database(settings.database.url)
+    served = ServedSnapshot(ingestor)
+    metrics = ServiceMetrics.for_ingest(ingestor, database)
+    refresher = Refresher(
+        ingestor,
+        served,
+        settings.source.pollSeconds,
+        listeners=[lambda outcome: metrics.observe_ingest(outcome.duration_seconds)],
+    )
+    return Services(
+        settings=settings,
+        ingestor=ingestor,
+        served=served,
+        refresher=refresher,
+        database=database,
+        metrics=metrics,
+        context=entity_context(settings),
+        validations=WorkGate(limits or RequestLimits(), "validate"),
+        owns_ingestor=owns_ingestor,
+    )

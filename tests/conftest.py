@@ -217,6 +217,7 @@ class SettingsFactory:
                 {"title": "Argo CD ({environment})", "url": "https://argocd.example.com/{name}"}
             ],
             "auth": {"tokens": [TEST_TOKEN]},
+            "database": {"url": f"sqlite:///{self.tmp_path / 'catalog.db'}"},
         }
         return deep_merge(defaults, overrides)
 

@@ -62,7 +62,7 @@ class WorkGate:
     turn within ``queue_seconds`` gets :class:`BusyError`."""
 
     def __init__(self, limits: RequestLimits, what: str) -> None:
-        self._limits = limits
+        self.limits = limits
         self._what = what
         # Parsing threads hand the interpreter back to the event loop every millisecond rather
         # than every 5 ms (the default): requests keep being answered while they run.
@@ -72,10 +72,10 @@ class WorkGate:
 
     async def run(self, work: Callable[[], T]) -> T:
         try:
-            await asyncio.wait_for(self._slots.acquire(), self._limits.queue_seconds)
+            await asyncio.wait_for(self._slots.acquire(), self.limits.queue_seconds)
         except TimeoutError:
             raise BusyError(
-                f"{self._limits.validations} {self._what} requests are running;"
+                f"{self.limits.validations} {self._what} requests are running;"
                 " try again in a moment"
             ) from None
         loop = asyncio.get_running_loop()

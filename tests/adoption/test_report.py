@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from catalog_service.adoption.report import buckets
 from catalog_service.db import Database, adoption, audit, pull_requests
+from catalog_service.http.deps import get_services
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.routes.adoption import router
 
@@ -27,7 +29,7 @@ def client(database: Database) -> Iterator[TestClient]:
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
-    app.state.database = database
+    app.dependency_overrides[get_services] = lambda: SimpleNamespace(database=database)
     with TestClient(app) as test_client:
         yield test_client
 
@@ -176,10 +178,13 @@ def test_a_longer_range_is_fine_in_months() -> None:
     assert len(spans) == 75
 
 
-def test_without_a_database_the_endpoint_answers_503() -> None:
+def test_an_unreachable_database_answers_503() -> None:
+    unreachable = Database("postgresql+psycopg://catalog:secret@127.0.0.1:1/catalog")
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
+    app.dependency_overrides[get_services] = lambda: SimpleNamespace(database=unreachable)
     response = TestClient(app).get("/api/v1/adoption")
+    assert "secret" not in response.text
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "database_unavailable"

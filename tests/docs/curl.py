@@ -124,12 +124,18 @@ def perform(request: Request) -> bytes:
     for name, value in request.headers:
         headers[name] = value
     with httpx.Client(timeout=60) as client:
-        client.headers = httpx.Headers()  # no defaults of httpx's own (Accept-Encoding)
-        with client.stream(
+        outgoing = client.build_request(
             method, target(request.url), headers=headers, content=request.data
-        ) as response:
+        )
+        # httpx adds its own Accept-Encoding (even to a client's emptied headers); curl does not.
+        if "compressed" not in request.flags:
+            del outgoing.headers["Accept-Encoding"]
+        response = client.send(outgoing, stream=True)
+        try:
             decoded = "compressed" in request.flags
             body = b"".join(response.iter_bytes() if decoded else response.iter_raw())
+        finally:
+            response.close()
     shown = b""
     if request.flags & {"include", "head"}:
         lines = [f"{response.http_version} {response.status_code} {response.reason_phrase}"]

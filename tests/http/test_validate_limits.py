@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from typing import Any
 
 import httpx
 import pytest
@@ -16,10 +15,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from catalog_service.domain import review as domain_review
+from catalog_service.domain.catalog import Catalog
+from catalog_service.domain.problems import Problem
 from catalog_service.errors import BusyError
-from catalog_service.http import app as app_module
 from catalog_service.http.app import create_app
+from catalog_service.http.deps import Checker, ServicesDep, manifest_checker
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.settings import Settings
 from tests.conftest import SettingsFactory, application_yaml, free_port
@@ -99,45 +99,48 @@ def test_a_caller_that_goes_away_keeps_its_slot_until_the_work_ends() -> None:
 # -- through HTTP -------------------------------------------------------------------------------
 
 
-@contextmanager
-def paused_validations(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """The real check, held back until the event is set: validations that stay running."""
+def paused_checker(app: FastAPI) -> tuple[threading.Event, threading.Semaphore]:
+    """The real check, held back until the event is set: validations that stay running. The
+    semaphore is released once per validation that started."""
     release = threading.Event()
-    check = domain_review.check_text
+    started = threading.Semaphore(0)
 
-    def slow_check(*args: Any, **kwargs: Any) -> Any:
-        release.wait(30)
-        return check(*args, **kwargs)
+    def checker(services: ServicesDep) -> Checker:
+        real = manifest_checker(services)
 
-    monkeypatch.setattr(app_module, "check_text", slow_check)
-    try:
-        yield release
-    finally:
-        release.set()
+        def check(path: str | None, data: bytes, catalog: Catalog | None) -> Sequence[Problem]:
+            started.release()
+            release.wait(30)
+            return real(path, data, catalog)
+
+        return check
+
+    app.dependency_overrides[manifest_checker] = checker
+    return release, started
 
 
 def test_validations_over_the_limit_answer_429_and_healthz_keeps_answering(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
 ) -> None:
     limits = RequestLimits(validations=2, queue_seconds=0.1)
     app = create_app(settings, poll=False, limits=limits)
-    with (
-        TestClient(app) as client,
-        paused_validations(monkeypatch) as release,
-        ThreadPoolExecutor(2) as pool,
-    ):
-        running = [pool.submit(client.post, "/api/v1/validate", content=VALID) for _ in range(2)]
-        for _ in range(50):  # wait until both hold a slot: then the next is refused
+    release, started = paused_checker(app)
+    with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
+        try:
+            running = [
+                pool.submit(client.post, "/api/v1/validate", content=VALID) for _ in range(2)
+            ]
+            # Both hold a slot (their checks started): the next one is refused.
+            assert started.acquire(timeout=30) and started.acquire(timeout=30)
             refused = client.post("/api/v1/validate", content=VALID)
-            if refused.status_code == 429:
-                break
-        assert refused.status_code == 429, refused.text
-        assert refused.json()["error"]["code"] == "too_many_requests"
-        assert refused.headers["retry-after"] == "1"
-        # Both validations still run; liveness and readiness answer all the same.
-        assert client.get("/healthz").json() == {"status": "ok"}
-        assert client.get("/readyz").status_code == 503
-        release.set()
+            assert refused.status_code == 429, refused.text
+            assert refused.json()["error"]["code"] == "too_many_requests"
+            assert refused.headers["retry-after"] == "1"
+            # Both validations still run; liveness and readiness answer all the same.
+            assert client.get("/healthz").json() == {"status": "ok"}
+            assert client.get("/readyz").status_code == 503
+        finally:
+            release.set()
         for future in running:
             answer = future.result(timeout=30)
             assert answer.status_code == 200 and answer.json()["valid"] is True

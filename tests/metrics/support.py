@@ -8,11 +8,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
+from catalog_service.http.deps import get_services
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.routes.metrics import router
 from catalog_service.metrics import ServiceMetrics
@@ -45,13 +47,12 @@ def populate(gitops: GitOpsRepo) -> str:
     return gitops.commit()
 
 
-def metrics_app(metrics: ServiceMetrics | None) -> FastAPI:
-    """What the integrator does: the router mounted, ``app.state.metrics`` set."""
+def metrics_app(metrics: ServiceMetrics) -> FastAPI:
+    """The metrics router alone, over ``metrics`` (the service's other parts are not needed)."""
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
-    if metrics is not None:
-        app.state.metrics = metrics
+    app.dependency_overrides[get_services] = lambda: SimpleNamespace(metrics=metrics)
     return app
 
 

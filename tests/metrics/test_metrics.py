@@ -164,13 +164,6 @@ def test_an_unreachable_database_leaves_its_counters_out(
     assert "secret" not in caplog.text
 
 
-def test_an_app_without_metrics_says_so() -> None:
-    with TestClient(metrics_app(None)) as client:
-        response = client.get("/metrics")
-    assert response.status_code == 500
-    assert "app.state.metrics" in response.json()["error"]["message"]
-
-
 def test_the_cached_rendering_is_the_registry_s_exposition(
     gitops: GitOpsRepo, ingestor: Ingestor
 ) -> None:

@@ -1,1 +1,9 @@
-"""One APIRouter per concern."""
+"""One APIRouter per concern; ``api_router`` holds them all."""
+
+from fastapi import APIRouter
+
+from catalog_service.http.routes import adoption, catalog, health, metrics
+
+api_router = APIRouter()
+for _module in (catalog, health, adoption, metrics):
+    api_router.include_router(_module.router)

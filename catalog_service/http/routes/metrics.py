@@ -1,33 +1,16 @@
 """``GET /metrics``: the service's Prometheus metrics (DESIGN section 5).
 
-Wiring (done where the app is built): ``app.state.metrics`` holds the app's own
-:class:`~catalog_service.metrics.ServiceMetrics`, e.g.
-``ServiceMetrics.for_ingest(ingestor, database)``, and the app calls its
-``observe_ingest(outcome.duration_seconds)`` after each completed refresh.
+The service's own :class:`~catalog_service.metrics.ServiceMetrics` (``Services.metrics``); the
+refresher calls its ``observe_ingest`` after each completed ingest.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response
 
-from fastapi import APIRouter, Depends, Request, Response
-
-from catalog_service.errors import ConfigurationError
-from catalog_service.metrics import ServiceMetrics
+from catalog_service.http.deps import ServicesDep
 
 router = APIRouter()
-
-STATE_ATTRIBUTE = "metrics"
-
-
-def service_metrics(request: Request) -> ServiceMetrics:
-    """The app's metrics, from ``app.state.metrics``."""
-    metrics = getattr(request.app.state, STATE_ATTRIBUTE, None)
-    if not isinstance(metrics, ServiceMetrics):
-        raise ConfigurationError(
-            "the app has no metrics: app.state.metrics must hold its ServiceMetrics"
-        )
-    return metrics
 
 
 # A plain def: FastAPI runs it in a worker thread, so a database read never blocks the loop.
@@ -38,9 +21,7 @@ def service_metrics(request: Request) -> ServiceMetrics:
     tags=["health"],
     summary="Prometheus metrics",
 )
-def metrics(
-    request: Request, current: Annotated[ServiceMetrics, Depends(service_metrics)]
-) -> Response:
+def metrics(request: Request, services: ServicesDep) -> Response:
     """Every metric of the service, in Prometheus' text format (OpenMetrics if asked for)."""
-    body, content_type = current.exposition(request.headers.get("accept"))
+    body, content_type = services.metrics.exposition(request.headers.get("accept"))
     return Response(body, media_type=content_type)
