@@ -25,6 +25,7 @@ from catalog_service.errors import (
     GitHubRateLimitError,
     GitHubUnavailableError,
     GitWriteError,
+    IngestError,
     InvalidRequestError,
     ManifestEditError,
     NotFoundError,
@@ -50,6 +51,7 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (ManifestEditError, 422),
     (RequestError, 400),
     (RefreshInProgressError, 409),
+    (IngestError, 500),  # a bug, not the caller's doing; the last good catalog stays
     (NotReadyError, 503),
     (DatabaseError, 503),
     (SourceError, 502),
