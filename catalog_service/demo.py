@@ -9,6 +9,7 @@ from pathlib import Path
 import git
 
 from catalog_service.settings import Settings, load_settings
+from catalog_service.sources.mirror import MARKER
 
 DEMO_TOKEN = "demo-token-0123456789"
 
@@ -37,9 +38,11 @@ def prepare_demo(workdir: Path, reset: bool = False) -> Settings:
             config.set_value("user", "email", "demo@acme.example")
         repo.git.add("--all")
         repo.git.commit("--message", "Demo GitOps repository", "--no-gpg-sign")
+    mirror = workdir / "mirror"
+    if (mirror / "HEAD").is_file() and not (mirror / MARKER).exists():
+        # The demo's own folder, where an earlier version kept its mirror without the marker.
+        shutil.rmtree(mirror)
     settings = load_settings(examples / "demo-config.yaml")
-    source = settings.source.model_copy(
-        update={"url": str(repository), "cacheDir": workdir / "mirror"}
-    )
+    source = settings.source.model_copy(update={"url": str(repository), "cacheDir": mirror})
     database = settings.database.model_copy(update={"url": f"sqlite:///{workdir / 'catalog.db'}"})
     return settings.model_copy(update={"source": source, "database": database})

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import git
+import pytest
 
 from catalog_service.demo import examples_dir, prepare_demo
+from catalog_service.errors import ConfigurationError
+from catalog_service.service import build_ingestor
 
 
 def test_the_demo_repository_is_made_once_then_kept(tmp_path: Path) -> None:
@@ -36,3 +39,27 @@ def test_the_demo_repository_is_made_once_then_kept(tmp_path: Path) -> None:
     assert reset.head.commit.message.strip() == "Demo GitOps repository"
     assert len(list(reset.iter_commits())) == 1
     assert not (Path(reset.working_tree_dir or "") / "apps" / "note.yaml").exists()
+
+
+def test_the_demo_replaces_the_unmarked_mirror_an_earlier_version_left_in_its_folder(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "mirror"
+    git.Repo.init(old, bare=True)  # how an earlier version kept the demo's mirror: no marker
+    settings = prepare_demo(tmp_path)
+    ingestor = build_ingestor(settings)
+    try:
+        assert ingestor.refresh().status == "applied"
+    finally:
+        ingestor.close()
+    assert (old / "CATALOG-SERVICE-MIRROR").is_file()
+
+
+def test_the_demo_keeps_its_hands_off_a_folder_that_is_not_a_mirror(tmp_path: Path) -> None:
+    notes = tmp_path / "mirror" / "notes.txt"
+    notes.parent.mkdir()
+    notes.write_text("mine")
+    settings = prepare_demo(tmp_path)
+    with pytest.raises(ConfigurationError):
+        build_ingestor(settings)
+    assert notes.read_text() == "mine"

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './freePort';
@@ -31,7 +33,22 @@ export async function startCatalogService(): Promise<CatalogService> {
   }
 
   const port = await freePort();
-  return spawnCatalogService(['demo', '--host', '127.0.0.1', '--port', String(port)], port);
+  // A demo of its own: test files run at once, and the user's demo folder is not the tests'.
+  const workdir = mkdtempSync(path.join(os.tmpdir(), 'catalog-demo-'));
+  const service = await spawnCatalogService(
+    ['demo', '--host', '127.0.0.1', '--port', String(port), '--workdir', workdir],
+    port,
+  ).catch(error => {
+    rmSync(workdir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    ...service,
+    stop: async () => {
+      await service.stop();
+      rmSync(workdir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
