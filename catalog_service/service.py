@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from catalog_service.db import Database
-from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.domain.entities import EntityContext, LinkTemplate
+from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.ingest import Ingestor
 from catalog_service.metrics import ServiceMetrics
