@@ -408,18 +408,7 @@ class Ingestor:
         return self._order, reassemble(previous, ordered, replaced, self._context)
 
     def _compile(self, entries: list[TreeEntry]) -> Iterable[tuple[TreeEntry, CompiledFile]]:
-        regular = []
-        for entry in entries:
-            if entry.is_symlink:
-                yield entry, rejected_symlink(entry.path)
-            else:
-                regular.append(entry)
-        blobs = self._source.read_blobs((entry.sha for entry in regular), MAX_FILE_BYTES)
-        for entry, (_, data) in zip(regular, blobs, strict=True):
-            if data is None:
-                yield entry, rejected_too_large(entry.path)
-            else:
-                yield entry, compile_file(entry.path, data, self._context)
+        return compile_entries(self._source, entries, self._context)
 
     def _hold_back_reason(self, catalog: Catalog) -> str | None:
         current = self.snapshot
@@ -467,6 +456,25 @@ class Ingestor:
             catalog.entity_count,
             len(catalog.problems),
         )
+
+
+def compile_entries(
+    source: Source, entries: list[TreeEntry], context: EntityContext
+) -> Iterable[tuple[TreeEntry, CompiledFile]]:
+    """Each entry compiled as ingest compiles it: a symbolic link refused unread, a blob over
+    ``MAX_FILE_BYTES`` refused unread, the rest parsed (only ever read as YAML)."""
+    regular = []
+    for entry in entries:
+        if entry.is_symlink:
+            yield entry, rejected_symlink(entry.path)
+        else:
+            regular.append(entry)
+    blobs = source.read_blobs((entry.sha for entry in regular), MAX_FILE_BYTES)
+    for entry, (_, data) in zip(regular, blobs, strict=True):
+        if data is None:
+            yield entry, rejected_too_large(entry.path)
+        else:
+            yield entry, compile_file(entry.path, data, context)
 
 
 @contextlib.contextmanager

@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
+from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.ingest import Ingestor
 from catalog_service.metrics import ServiceMetrics
+from catalog_service.pull_request_check import PullRequestChecker, repository_name
 from catalog_service.refresher import Refresher
 from catalog_service.served import ServedSnapshot
 from catalog_service.settings import Settings
@@ -97,6 +99,7 @@ class Services:
     context: EntityContext
     validations: WorkGate
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
+    pull_request_checker: PullRequestChecker | None = None  # when GitHub is configured
 
     def close(self) -> None:
         """Stop what the parts run; the ingestor too when it was built here."""
@@ -135,4 +138,29 @@ def build_services(
         context=entity_context(settings),
         validations=WorkGate(limits or RequestLimits(), "validate"),
         owns_ingestor=owns_ingestor,
+        pull_request_checker=_pull_request_checker(settings, ingestor, served),
     )
+
+
+def _pull_request_checker(
+    settings: Settings, ingestor: Ingestor, served: ServedSnapshot
+) -> PullRequestChecker | None:
+    repository = gitops_repository(settings)
+    source = ingestor.source
+    if not settings.github.configured or repository is None or not isinstance(source, GitSource):
+        return None
+    github = PyGithubClient(settings.github)
+    context = entity_context(settings)
+    return PullRequestChecker(
+        repository=repository, source=source, served=served, github=github, context=context
+    )
+
+
+def gitops_repository(settings: Settings) -> str | None:
+    """The GitOps repository on GitHub (``owner/name``): the one ``source.url`` names when it
+    is GitHub's, else the one ``source.webUrl`` names (a mirror, a local path)."""
+    derived = _web_url(settings.source.url)
+    github_hosts = {"github.com", urlsplit(settings.github.web_url).hostname}
+    if derived is not None and urlsplit(derived).hostname in github_hosts:
+        return repository_name(derived)
+    return repository_name(settings.source.webUrl)

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from catalog_service.domain.parsing import is_manifest_path
 from catalog_service.errors import SourceError
@@ -28,6 +27,9 @@ from catalog_service.sources.process import (
     GitStoppedError,
     GitTimeoutError,
 )
+from catalog_service.sources.urls import absolute_if_local, redacted_url, split_credentials
+
+__all__ = ["Change", "GitSource", "TreeEntry", "redacted_url", "split_credentials"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ class GitSource:
         housekeeping_every: int = HOUSEKEEPING_EVERY,
     ) -> None:
         self.display_url = redacted_url(url)  # for messages and logs: no credentials
-        self.url, credentials = split_credentials(_absolute_if_local(url))
+        self.url, credentials = split_credentials(absolute_if_local(url))
         self.branch = branch
         self.roots = tuple(roots)
         self.timeout = timeout
@@ -95,6 +97,9 @@ class GitSource:
         self._checked = False  # the mirror was found readable since start (or the last failure)
         self._fetches = 0
         self._housekeeping_every = housekeeping_every
+        # One fetch at a time: a refresh that finds a pull request fetch's ref lock would
+        # take it for a killed git's leftover and discard the mirror.
+        self._fetch_lock = threading.Lock()
 
     def close(self) -> None:
         """Kill the git processes still running, start no more, and unlock the folder."""
@@ -118,7 +123,8 @@ class GitSource:
         fails leaves the mirror as it is."""
         started = time.perf_counter()
         try:
-            commit = self._fetch()
+            with self._fetch_lock:
+                commit = self._fetch()
         except GitTimeoutError:
             self._checked = False
             raise SourceError(
@@ -131,6 +137,36 @@ class GitSource:
             "fetched %s@%s in %.3fs", self.display_url, self.branch, time.perf_counter() - started
         )
         return commit
+
+    def fetch_refs(self, refspecs: Sequence[str]) -> dict[str, str]:
+        """Fetch ``+src:dst`` refspecs from the same remote into the mirror (private refs, never
+        the branch); answer each destination's commit."""
+        destinations = [spec.rpartition(":")[2] for spec in refspecs]
+        fetch = ["fetch", "--no-tags", "--force", "--no-write-fetch-head", "--", self.url]
+        try:
+            with self._fetch_lock:
+                if not self._usable():
+                    self._clone()
+                args = [f"--git-dir={self.git_dir}", *_NO_HOUSEKEEPING, *fetch, *refspecs]
+                self._runner.run(args, cwd=self.folder.path)
+        except GitFailedError as failure:
+            wanted = ", ".join(spec.lstrip("+").partition(":")[0] for spec in refspecs)
+            reason = self._redact(failure.first_error)
+            raise SourceError(f"cannot fetch {wanted} from {self.display_url}: {reason}") from None
+        except GitTimeoutError:
+            timeout = f"git did not finish within {self.timeout:g} s (source.timeoutSeconds)"
+            raise SourceError(f"cannot fetch from {self.display_url}: {timeout}") from None
+        except GitStoppedError:
+            raise SourceError("stopped: the service is shutting down") from None
+        output = self._read("rev-parse", *destinations)  # ours: no option-like names
+        return dict(zip(destinations, output.decode("ascii").split(), strict=True))
+
+    def delete_refs(self, refs: Sequence[str]) -> None:
+        """Drop private refs (a missing one is no error), so their objects can be collected."""
+        with self._fetch_lock:
+            self._read_input(
+                "".join(f"delete {r}\n" for r in refs).encode(), "update-ref", "--stdin"
+            )
 
     def discard_mirror(self, reason: str = "it cannot be read") -> None:
         """Drop the local mirror (it is only a cache): the next fetch clones it anew.
@@ -369,8 +405,13 @@ class GitSource:
         return [] if any(r in ("", ".") for r in self.roots) else [f"{r}/" for r in self.roots]
 
     def _read(self, *args: str) -> bytes:
+        return self._read_input(None, *args)
+
+    def _read_input(self, stdin: bytes | None, *args: str) -> bytes:
         try:
-            return self._runner.run([f"--git-dir={self.git_dir}", *args], cwd=self.folder.path)
+            return self._runner.run(
+                [f"--git-dir={self.git_dir}", *args], cwd=self.folder.path, stdin=stdin
+            )
         except GitFailedError as failure:
             self._checked = False
             raise SourceError(
@@ -439,42 +480,6 @@ def _git_env(folder: Path, credentials: str | None) -> dict[str, str]:
             "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {encoded}",
         }
     return env
-
-
-def _absolute_if_local(url: str) -> str:
-    """A local path made absolute: git runs in the mirror's folder, not where we started."""
-    if "://" in url or not Path(url).expanduser().exists():
-        return url
-    return str(Path(url).expanduser().absolute())
-
-
-def split_credentials(url: str) -> tuple[str, str | None]:
-    """An http(s) URL without its ``user:password@``, and that ``user:password`` (decoded)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url, None
-    userinfo, at, host = parts.netloc.rpartition("@")
-    if parts.scheme not in ("http", "https") or not at:
-        return url, None
-    user, _, password = userinfo.partition(":")
-    return urlunsplit(parts._replace(netloc=host)), f"{unquote(user)}:{unquote(password)}"
-
-
-def redacted_url(url: str) -> str:
-    """``url`` without the credentials it may carry (``https://user:token@host/...``)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    userinfo, at, host = parts.netloc.rpartition("@")
-    if not at:
-        return url
-    if parts.scheme in ("http", "https"):
-        userinfo = "***"  # a token is often given as the user name alone
-    elif ":" in userinfo:
-        userinfo = userinfo.partition(":")[0] + ":***"
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
 
 
 def _write_lines(stream: IO[bytes], shas: list[str]) -> None:
