@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.http.validation import RequestLimits, WorkGate
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest import Ingestor, IngestOutcome
 from catalog_service.metrics import ServiceMetrics
-from catalog_service.refresher import Refresher
+from catalog_service.refresher import IngestListener, Refresher
 from catalog_service.served import ServedSnapshot
 from catalog_service.settings import Settings
 from catalog_service.sources.git import GitSource
@@ -96,6 +97,7 @@ class Services:
     metrics: ServiceMetrics
     context: EntityContext
     validations: WorkGate
+    adoption: AdoptionHistory | None = None  # None when the source is not a git repository
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
 
     def close(self) -> None:
@@ -125,6 +127,10 @@ def build_services(
         settings.source.pollSeconds,
         listeners=[lambda outcome: metrics.observe_ingest(outcome.duration_seconds)],
     )
+    context = entity_context(settings)
+    history = _adoption_history(ingestor, database, context)
+    if history is not None:
+        refresher.add_listener(_history_listener(history))
     return Services(
         settings=settings,
         ingestor=ingestor,
@@ -132,7 +138,26 @@ def build_services(
         refresher=refresher,
         database=database,
         metrics=metrics,
-        context=entity_context(settings),
+        context=context,
         validations=WorkGate(limits or RequestLimits(), "validate"),
+        adoption=history,
         owns_ingestor=owns_ingestor,
     )
+
+
+def _adoption_history(
+    ingestor: Ingestor, database: Database, context: EntityContext
+) -> AdoptionHistory | None:
+    """The history walks the ingest's own mirror (no second fetch)."""
+    source = ingestor.source
+    return AdoptionHistory(source, database, context) if isinstance(source, GitSource) else None
+
+
+def _history_listener(history: AdoptionHistory) -> IngestListener:
+    """Records the days the ingested revision adds, in the refresher's worker thread (which
+    logs a failure; the next ingest goes on from what was recorded)."""
+
+    def listener(outcome: IngestOutcome) -> None:
+        history.update(outcome.revision)
+
+    return listener
