@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from catalog_service.db import audit, pull_requests
 from catalog_service.db.audit import Outcome
 from catalog_service.http.app import app_services, create_app
 from catalog_service.http.routes.dashboard import today
+from catalog_service.service import Services
 from tests.adoption.support import commit_at, vendor_yaml
-from tests.conftest import GitOpsRepo, SettingsFactory
+from tests.conftest import GitOpsRepo, SettingsFactory, free_port
 
 TODAY = dt.date(2026, 3, 31)
 BROKEN = "apiVersion: idp/v1alpha1\nkind: Application\nmetadata:\n  name: Not_A_Label\n"
@@ -54,40 +60,72 @@ def _at(day: str) -> dt.datetime:
     return dt.datetime.fromisoformat(f"{day}T12:00:00+00:00")
 
 
+def seed(services: Services, *, known_data: bool) -> None:
+    """The first ingest (and so the history walk), then the known database rows."""
+    # In a thread of its own: the caller's thread may run an event loop already (Playwright's).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, services.refresher.refresh()).result()
+    if not known_data:
+        return
+    with services.database.session() as session:
+        for number, day, autonomous in PULL_REQUESTS:
+            pull_requests.record_if_absent(
+                session,
+                repository="acme/gitops",
+                number=number,
+                title=f"Change {number}",
+                author=f"dev{number}",
+                merged_at=_at(day),
+                paths=["apps/shop/cart.yaml"],
+                autonomous=autonomous,
+                approved_by_platform=False,
+            )
+        for day, action, outcome in ACTIONS:
+            audit.add(
+                session,
+                actor="dev1",
+                action=action,
+                inputs={},
+                dry_run=False,
+                outcome=outcome,
+                duration_seconds=0.1,
+                created_at=_at(day),
+            )
+
+
+def dashboard_app(make_settings: SettingsFactory, *, web_url: str | None = None) -> FastAPI:
+    """The real app, not polling (the tests ingest when they choose), today fixed."""
+    overrides = {"source": {"webUrl": web_url}} if web_url else {}
+    app = create_app(make_settings(**overrides), poll=False)
+    app.dependency_overrides[today] = lambda: TODAY
+    return app
+
+
 @contextmanager
 def dashboard_client(
     make_settings: SettingsFactory, *, known_data: bool = True, web_url: str | None = None
 ) -> Iterator[TestClient]:
-    """The real app, its first ingest (and history walk) done, with the known database rows."""
-    overrides = {"source": {"webUrl": web_url}} if web_url else {}
-    app = create_app(make_settings(**overrides), poll=False)
-    app.dependency_overrides[today] = lambda: TODAY
+    app = dashboard_app(make_settings, web_url=web_url)
     with TestClient(app) as client:
-        services = app_services(app)
-        asyncio.run(services.refresher.refresh())
-        if known_data:
-            with services.database.session() as session:
-                for number, day, autonomous in PULL_REQUESTS:
-                    pull_requests.record_if_absent(
-                        session,
-                        repository="acme/gitops",
-                        number=number,
-                        title=f"Change {number}",
-                        author=f"dev{number}",
-                        merged_at=_at(day),
-                        paths=["apps/shop/cart.yaml"],
-                        autonomous=autonomous,
-                        approved_by_platform=False,
-                    )
-                for day, action, outcome in ACTIONS:
-                    audit.add(
-                        session,
-                        actor="dev1",
-                        action=action,
-                        inputs={},
-                        dry_run=False,
-                        outcome=outcome,
-                        duration_seconds=0.1,
-                        created_at=_at(day),
-                    )
+        seed(app_services(app), known_data=known_data)
         yield client
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """A real uvicorn server of ``app`` on a loopback port, lifespan included (the database is
+    migrated at start); answers its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "uvicorn did not stop"
