@@ -26,6 +26,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 class Series:
     name: str
     values: tuple[float, ...]
+    colour: str | None = None  # else the palette's, by the series' place
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def line_chart(
     parts: list[str] = []
     marks = 0
     for index, one in enumerate(series):
-        colour = _colour(index)
+        colour = _colour(index, one)
         points = [(_x_centre(i, len(labels)), _y(v, top)) for i, v in enumerate(one.values)]
         if len(points) > 1:
             coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
@@ -90,7 +91,7 @@ def stacked_bars(
             y_top, y_base = _y(base + value, top), _y(base, top)
             parts.append(
                 f'<rect class="mark" x="{x:.1f}" y="{y_top:.1f}" width="{width:.1f}"'
-                f' height="{y_base - y_top:.1f}" fill="{_colour(index)}">'
+                f' height="{y_base - y_top:.1f}" fill="{_colour(index, one)}">'
                 f"<title>{escape(one.name)}, {escape(label)}: {_number(value)}</title></rect>"
             )
             base += value
@@ -166,7 +167,7 @@ def _legend(series: Sequence[Series]) -> str:
     y = HEIGHT + 4
     for index, one in enumerate(series):
         parts.append(
-            f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{_colour(index)}"/>'
+            f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{_colour(index, one)}"/>'
             f'<text x="{x + 14:.1f}" y="{y}">{escape(one.name)}</text>'
         )
         x += 24 + 7 * len(one.name)  # about the width of an 11px label
@@ -214,8 +215,8 @@ def _ticks(top: float) -> list[float]:
     return [float(whole // steps * i) for i in range(steps + 1)]
 
 
-def _colour(index: int) -> str:
-    return PALETTE[index % len(PALETTE)]
+def _colour(index: int, series: Series) -> str:
+    return series.colour or PALETTE[index % len(PALETTE)]
 
 
 def _number(value: float) -> str:

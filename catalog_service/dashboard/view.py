@@ -8,16 +8,17 @@ charts' range. Every figure comes from recorded data: a source that has none yet
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from catalog_service.adoption.report import report
-from catalog_service.adoption.schemas import AdoptionResponse, Bucket
+from catalog_service.adoption.report import bucket_start, buckets
 from catalog_service.dashboard.charts import Chart, Series, line_chart, stacked_bars
-from catalog_service.db import audit
+from catalog_service.db import adoption, audit, dashboard
 from catalog_service.db.models import AuditEntry
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.entities import EntityContext
@@ -32,7 +33,8 @@ PERIODS: dict[str, tuple[int, str]] = {
 HEADLINE_DAYS = 30
 MAX_PROBLEMS = 50
 AUDIT_ENTRIES = 10
-OUTCOMES = ("succeeded", "failed", "rejected")
+# Green for success, vermilion for failure, orange for refused: Okabe and Ito's colours.
+OUTCOMES = {"succeeded": "#009E73", "failed": "#D55E00", "rejected": "#E69F00"}
 
 
 @dataclass(frozen=True)
@@ -81,19 +83,26 @@ def build(
 ) -> Dashboard:
     days, label = PERIODS[period]
     start = today - dt.timedelta(days=days - 1)
-    weekly = report(session, start, today, "week")
-    manifests_bucket: Bucket = "day" if days <= 31 else "week"
-    over_time = weekly if manifests_bucket == "week" else report(session, start, today, "day")
+    headline_start = today - dt.timedelta(days=HEADLINE_DAYS - 1)
+    # Days for a month, weeks beyond: a year of daily points would be a blur of 365 marks.
+    spans = buckets(start, today, "day" if days <= 31 else "week")
+    baseline = headline_start - dt.timedelta(days=1)  # the count the headline's window starts at
+    totals = _manifests_at(session, [last for _, last in spans] + [baseline, today])
+    since = _midnight(min(start, headline_start))
+    until = _midnight(today + dt.timedelta(days=1))
+    merged = dashboard.merged_pull_requests(session, since, until)
+    calls = dashboard.action_calls(session, since, until)
+    weeks = [first for first, _ in buckets(start, today, "week")]
     return Dashboard(
         today=today,
         period=period,
         period_label=label,
         start=start,
-        headline=_headline(session, catalog, today),
+        headline=_headline(catalog, totals, baseline, today, merged, calls, headline_start),
         charts=(
-            ("Manifests over time", _manifests_chart(over_time)),
-            ("Manifest pull requests per week", _pull_requests_chart(weekly)),
-            ("Actions per week", _actions_chart(weekly)),
+            ("Manifests over time", _manifests_chart(spans, totals, start, today)),
+            ("Manifest pull requests per week", _pull_requests_chart(weeks, merged, start)),
+            ("Actions per week", _actions_chart(weeks, calls, start)),
         ),
         problems=_problems(catalog, context),
         more_problems=max(0, len(catalog.problems) - MAX_PROBLEMS) if catalog else 0,
@@ -102,78 +111,105 @@ def build(
     )
 
 
-def _headline(session: Session, catalog: Catalog | None, today: dt.date) -> Headline:
-    # One day more than the window: its first bucket is the count the window starts from.
-    recent = report(session, today - dt.timedelta(days=HEADLINE_DAYS), today, "day")
-    window = slice(1, None)
-    autonomous = sum(b.autonomous for b in recent.pullRequests[window])
-    platform = sum(b.platformTeam for b in recent.pullRequests[window])
-    merged = autonomous + platform
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+def _manifests_at(session: Session, ends: Sequence[dt.date]) -> dict[dt.date, dict[str, int]]:
+    """The valid manifests by type at the end of each day of ``ends``: a day without a row of
+    the history carries the last recorded day before it. Reads only those days' rows."""
+    carried = adoption.last_day_until(session, min(ends))
+    recorded = dashboard.recorded_days(session, carried or min(ends), max(ends))
+    wanted = {}
+    for end in ends:
+        index = bisect_right(recorded, end)
+        if index:
+            wanted[end] = recorded[index - 1]
+    counts = dashboard.manifests_by_type(session, list(wanted.values()))
+    return {end: counts.get(wanted[end], {}) if end in wanted else {} for end in ends}
+
+
+def _headline(
+    catalog: Catalog | None,
+    totals: dict[dt.date, dict[str, int]],
+    baseline: dt.date,
+    today: dt.date,
+    merged: Sequence[tuple[dt.datetime, bool]],
+    calls: Sequence[tuple[dt.datetime, str]],
+    since: dt.date,
+) -> Headline:
+    recent = [autonomous for merged_at, autonomous in merged if merged_at.date() >= since]
+    autonomous = sum(recent)
     return Headline(
         applications=len(catalog.applications) if catalog else 0,
         systems=len(catalog.system_refs) if catalog else 0,
-        manifests_added=recent.manifests[-1].total - recent.manifests[0].total,
-        pull_requests=merged,
-        autonomous_share=autonomous / merged if merged else None,
-        actions=sum(
-            sum(outcomes.values())
-            for bucket in recent.actions[window]
-            for outcomes in bucket.counts.values()
-        ),
+        manifests_added=sum(totals[today].values()) - sum(totals[baseline].values()),
+        pull_requests=len(recent),
+        autonomous_share=autonomous / len(recent) if recent else None,
+        actions=sum(1 for called_at, _ in calls if called_at.date() >= since),
         invalid=invalid_manifests(catalog) if catalog else 0,
     )
 
 
-def _labels(starts: Sequence[dt.date]) -> list[str]:
-    return [day.isoformat() for day in starts]
-
-
-def _manifests_chart(data: AdoptionResponse) -> Chart:
-    types = sorted({kind for bucket in data.manifests for kind in bucket.byType})
+def _manifests_chart(
+    spans: Sequence[tuple[dt.date, dt.date]],
+    totals: dict[dt.date, dict[str, int]],
+    start: dt.date,
+    end: dt.date,
+) -> Chart:
+    types = sorted({kind for _, last in spans for kind in totals[last]})
     series = [
-        Series(kind, tuple(float(b.byType.get(kind, 0)) for b in data.manifests)) for kind in types
+        Series(kind, tuple(float(totals[last].get(kind, 0)) for _, last in spans)) for kind in types
     ]
+    step = "day" if len(spans) < 2 or spans[1][0] - spans[0][0] == dt.timedelta(days=1) else "week"
     return line_chart(
         "chart-manifests",
         "Valid application manifests over time, by type",
-        "Valid application manifests on the branch at the end of each "
-        f"{data.bucket}, one line per type, from {data.from_} to {data.to}.",
-        _labels([b.start for b in data.manifests]),
+        f"Valid application manifests on the branch at the end of each {step}, one line per"
+        f" type, from {start} to {end}.",
+        [first.isoformat() for first, _ in spans],
         series,
     )
 
 
-def _pull_requests_chart(data: AdoptionResponse) -> Chart:
-    buckets = data.pullRequests
+def _per_week(
+    weeks: Sequence[dt.date], events: Sequence[tuple[dt.datetime, str]], start: dt.date
+) -> dict[str, list[float]]:
+    """``{kind: [events per week]}``; events before ``start`` are left out."""
+    index = {week: i for i, week in enumerate(weeks)}
+    counts: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(weeks))
+    for at, kind in events:
+        if at.date() >= start:
+            counts[kind][index[bucket_start(at.date(), "week")]] += 1
+    return counts
+
+
+def _pull_requests_chart(
+    weeks: Sequence[dt.date], merged: Sequence[tuple[dt.datetime, bool]], start: dt.date
+) -> Chart:
+    kinds = [(at, "autonomous" if autonomous else "platform team") for at, autonomous in merged]
+    counts = _per_week(weeks, kinds, start)
     return stacked_bars(
         "chart-pull-requests",
         "Merged manifest pull requests per week: autonomous and platform team",
         "Merged pull requests that add or change application manifests, per week starting on"
-        f" Monday, split by who made them, from {data.from_} to {data.to}.",
-        _labels([b.start for b in buckets]),
-        [
-            Series("autonomous", tuple(float(b.autonomous) for b in buckets)),
-            Series("platform team", tuple(float(b.platformTeam) for b in buckets)),
-        ],
+        f" Monday, split by who made them, from {start} to {weeks[-1] + dt.timedelta(days=6)}.",
+        [week.isoformat() for week in weeks],
+        [Series(kind, tuple(counts[kind])) for kind in ("autonomous", "platform team")],
     )
 
 
-def _actions_chart(data: AdoptionResponse) -> Chart:
-    buckets = data.actions
-    series = [
-        Series(
-            outcome,
-            tuple(float(sum(o.get(outcome, 0) for o in b.counts.values())) for b in buckets),
-        )
-        for outcome in OUTCOMES
-    ]
+def _actions_chart(
+    weeks: Sequence[dt.date], calls: Sequence[tuple[dt.datetime, str]], start: dt.date
+) -> Chart:
+    counts = _per_week(weeks, calls, start)
     return stacked_bars(
         "chart-actions",
         "Self-service action calls per week, by outcome",
         "Calls of the self-service actions (every action, dry runs included), per week starting"
-        f" on Monday, by outcome, from {data.from_} to {data.to}.",
-        _labels([b.start for b in buckets]),
-        series,
+        f" on Monday, by outcome, from {start} to {weeks[-1] + dt.timedelta(days=6)}.",
+        [week.isoformat() for week in weeks],
+        [Series(outcome, tuple(counts[outcome]), colour) for outcome, colour in OUTCOMES.items()],
     )
 
 
