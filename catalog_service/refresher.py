@@ -37,11 +37,21 @@ class Refresher:
         self._served = served
         self._interval = interval
         self._listeners = list(listeners)
+        self._background: list[IngestListener] = []
+        self._background_tasks: set[asyncio.Task[None]] = set()
+        self._background_turn = asyncio.Lock()  # one background pass at a time, in order
         self._wake = asyncio.Event()
         self.runs = 0  # ingests started by the schedule or a trigger, for tests and the bench
 
-    def add_listener(self, listener: IngestListener) -> None:
-        self._listeners.append(listener)
+    def add_listener(self, listener: IngestListener, *, background: bool = False) -> None:
+        """``background``: told after the refresh has answered (slow work, such as walking the
+        history), one ingest at a time; otherwise before it answers."""
+        (self._background if background else self._listeners).append(listener)
+
+    async def settled(self) -> None:
+        """Wait until the background listeners have heard of every ingest so far."""
+        while self._background_tasks:
+            await asyncio.gather(*list(self._background_tasks), return_exceptions=True)
 
     def trigger(self) -> None:
         """Ask for an ingest as soon as possible (call on the event loop)."""
@@ -57,12 +67,24 @@ class Refresher:
             if not current.rendered:
                 await asyncio.to_thread(current.warm)
             self._served.promote(current)
-        for listener in self._listeners:
+        await self._tell(self._listeners, outcome)
+        if self._background:
+            task = asyncio.create_task(self._tell_in_turn(outcome))
+            self._background_tasks.add(task)
+            task.add_done_callback(self._background_tasks.discard)
+        return outcome
+
+    async def _tell_in_turn(self, outcome: IngestOutcome) -> None:
+        async with self._background_turn:
+            await self._tell(self._background, outcome)
+
+    @staticmethod
+    async def _tell(listeners: Sequence[IngestListener], outcome: IngestOutcome) -> None:
+        for listener in listeners:
             try:
                 await asyncio.to_thread(listener, outcome)
             except Exception:
                 logger.exception("a listener of the ingest failed (the catalog is not affected)")
-        return outcome
 
     async def run(self) -> None:
         """Ingest now, then whenever triggered or ``interval`` seconds passed; until cancelled."""

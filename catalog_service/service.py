@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.http.validation import RequestLimits, WorkGate
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest import Ingestor, IngestOutcome
 from catalog_service.metrics import ServiceMetrics
 from catalog_service.pull_request_check import PullRequestChecker, repository_name
-from catalog_service.refresher import Refresher
+from catalog_service.refresher import IngestListener, Refresher
 from catalog_service.served import ServedSnapshot
 from catalog_service.settings import Settings
 from catalog_service.sources.git import GitSource
@@ -98,6 +99,7 @@ class Services:
     metrics: ServiceMetrics
     context: EntityContext
     validations: WorkGate
+    adoption: AdoptionHistory | None = None  # None when the source is not a git repository
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
     pull_request_checker: PullRequestChecker | None = None  # when GitHub is configured
 
@@ -128,6 +130,10 @@ def build_services(
         settings.source.pollSeconds,
         listeners=[lambda outcome: metrics.observe_ingest(outcome.duration_seconds)],
     )
+    context = entity_context(settings)
+    history = _adoption_history(ingestor, database, context)
+    if history is not None:
+        refresher.add_listener(_history_listener(history), background=True)
     return Services(
         settings=settings,
         ingestor=ingestor,
@@ -135,8 +141,9 @@ def build_services(
         refresher=refresher,
         database=database,
         metrics=metrics,
-        context=entity_context(settings),
+        context=context,
         validations=WorkGate(limits or RequestLimits(), "validate"),
+        adoption=history,
         owns_ingestor=owns_ingestor,
         pull_request_checker=_pull_request_checker(settings, ingestor, served),
     )
@@ -164,3 +171,21 @@ def gitops_repository(settings: Settings) -> str | None:
     if derived is not None and urlsplit(derived).hostname in github_hosts:
         return repository_name(derived)
     return repository_name(settings.source.webUrl)
+
+
+def _adoption_history(
+    ingestor: Ingestor, database: Database, context: EntityContext
+) -> AdoptionHistory | None:
+    """The history walks the ingest's own mirror (no second fetch)."""
+    source = ingestor.source
+    return AdoptionHistory(source, database, context) if isinstance(source, GitSource) else None
+
+
+def _history_listener(history: AdoptionHistory) -> IngestListener:
+    """Records the days the ingested revision adds, in the refresher's worker thread (which
+    logs a failure; the next ingest goes on from what was recorded)."""
+
+    def listener(outcome: IngestOutcome) -> None:
+        history.update(outcome.revision)
+
+    return listener

@@ -1,0 +1,1 @@
+"""The adoption dashboard (``GET /dashboard``): figures, inline SVG charts and their templates."""
