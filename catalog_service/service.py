@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from catalog_service.backstage_events import BackstageNotifier
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.http.validation import RequestLimits, WorkGate
@@ -125,6 +126,8 @@ def build_services(
         settings.source.pollSeconds,
         listeners=[lambda outcome: metrics.observe_ingest(outcome.duration_seconds)],
     )
+    if settings.backstage is not None:
+        refresher.add_listener(BackstageNotifier(settings.backstage))
     return Services(
         settings=settings,
         ingestor=ingestor,
