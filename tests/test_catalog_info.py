@@ -38,7 +38,7 @@ def test_catalog_info_holds_the_service_its_api_and_the_templates() -> None:
     for doc in docs.values():
         assert doc["apiVersion"] == "backstage.io/v1alpha1"
         assert NAME.match(doc["metadata"]["name"]), doc["metadata"]["name"]
-    component, api, location = docs["Component"], docs["API"], docs["Location"]
+    component, api = docs["Component"], docs["API"]
     assert component["spec"]["type"] == "service"
     assert {"lifecycle", "owner"} <= component["spec"].keys()
     assert component["spec"]["providesApis"] == [api["metadata"]["name"]]
