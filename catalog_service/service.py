@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from catalog_service.adoption.history import AdoptionHistory
+from catalog_service.backstage_events import BackstageNotifier
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.github.pygithub import PyGithubClient
@@ -134,6 +135,8 @@ def build_services(
     history = _adoption_history(ingestor, database, context)
     if history is not None:
         refresher.add_listener(_history_listener(history), background=True)
+    if settings.backstage is not None:
+        refresher.add_listener(BackstageNotifier(settings.backstage))
     return Services(
         settings=settings,
         ingestor=ingestor,

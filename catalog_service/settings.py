@@ -156,6 +156,19 @@ class IngestSettings(_Section):
     )
 
 
+class BackstageSettings(_Section):
+    """Where the service tells Backstage that a new snapshot was applied (optional)."""
+
+    eventsUrl: str = Field(
+        min_length=1,
+        pattern=r"^https?://",
+        description="Backstage's events endpoint, e.g. https://backstage.example.com/api/events/http/idp.catalog",
+    )
+    token: Annotated[SecretStr, AfterValidator(_long_enough)] | None = Field(
+        None, description="Sent as a Bearer token with each event"
+    )
+
+
 EnvironmentName = Annotated[str, Field(pattern=DNS_LABEL, max_length=40)]
 
 
@@ -178,6 +191,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     database: DatabaseSettings = DatabaseSettings()
     ingest: IngestSettings = IngestSettings()
+    backstage: BackstageSettings | None = None
 
     @field_validator("environments")
     @classmethod

@@ -1,0 +1,39 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { z as zod } from 'zod/v3';
+import type { IdpServiceClient } from '../../service/IdpServiceClient';
+import { actionOutput, writeOutputs } from '../../service/output';
+import { requestBody } from '../../service/requester';
+import { examples } from './promoteImage.examples';
+
+type Z = typeof zod;
+
+/** The service's promote-image inputs: one step along the configured environment order. */
+export const promoteImageInput = {
+  name: (z: Z) => z.string().min(1).describe('The application to promote, by name'),
+  fromEnvironment: (z: Z) => z.string().min(1).describe('The environment whose version is copied'),
+  toEnvironment: (z: Z) =>
+    z.string().min(1).describe('The next environment in the configured order, which gets that version'),
+  version: (z: Z) =>
+    z
+      .string()
+      .optional()
+      .describe('The version expected in the source environment: refused if the manifest says another'),
+};
+
+/** `idp:image:promote`: the service copies a version to the next environment and opens a pull request. */
+export function createIdpImagePromoteAction(options: { client: IdpServiceClient }) {
+  return createTemplateAction({
+    id: 'idp:image:promote',
+    description:
+      "Asks the IDP catalog service to copy an application's version from one environment to the next, and open its pull request",
+    examples,
+    supportsDryRun: true,
+    schema: { input: promoteImageInput, output: actionOutput },
+    async handler(ctx) {
+      const body = requestBody(ctx.input, ctx.user, ctx.isDryRun);
+      const { name, fromEnvironment, toEnvironment } = ctx.input;
+      ctx.logger.info(`promote-image ${name} ${fromEnvironment} → ${toEnvironment}${body.dryRun ? ' (dry run)' : ''}`);
+      writeOutputs(ctx, await options.client.run('promote-image', body, ctx.signal));
+    },
+  });
+}

@@ -1,0 +1,5 @@
+/** The scaffolder module `idp`: self-service actions of the IDP catalog service. */
+export { scaffolderModuleIdp as default } from './module';
+export { createIdpApplicationCreateAction, createApplicationInput } from './actions/createApplication/createApplication';
+export { createIdpImagePromoteAction, promoteImageInput } from './actions/promoteImage/promoteImage';
+export { IdpServiceClient, type IdpActionName, type IdpActionResult } from './service/IdpServiceClient';

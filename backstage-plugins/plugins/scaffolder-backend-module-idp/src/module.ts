@@ -1,0 +1,20 @@
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createIdpApplicationCreateAction } from './actions/createApplication/createApplication';
+import { createIdpImagePromoteAction } from './actions/promoteImage/promoteImage';
+import { IdpServiceClient } from './service/IdpServiceClient';
+
+/** The scaffolder module `idp`: the actions `idp:application:create` and `idp:image:promote`. */
+export const scaffolderModuleIdp = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'idp',
+  register(env) {
+    env.registerInit({
+      deps: { scaffolder: scaffolderActionsExtensionPoint, config: coreServices.rootConfig },
+      async init({ scaffolder, config }) {
+        const client = IdpServiceClient.fromConfig(config);
+        scaffolder.addActions(createIdpApplicationCreateAction({ client }), createIdpImagePromoteAction({ client }));
+      },
+    });
+  },
+});

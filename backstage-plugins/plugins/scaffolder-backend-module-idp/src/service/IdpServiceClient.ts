@@ -1,0 +1,85 @@
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+
+/** The service's self-service actions (DESIGN section 4). */
+export type IdpActionName = 'create-application' | 'promote-image';
+
+/** What the service answers for an action: the pull request (none on a dry run) and the diff. */
+export interface IdpActionResult {
+  branch: string | null;
+  pullRequestUrl: string | null;
+  diff: string;
+  auditId: number | string | null;
+  changed: boolean;
+}
+
+/** Calls `POST {baseUrl}/api/v1/actions/<action>` with the `idp.token` bearer token. */
+export class IdpServiceClient {
+  static fromConfig(config: Config): IdpServiceClient {
+    return new IdpServiceClient(config.getString('idp.baseUrl'), config.getString('idp.token'));
+  }
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  /**
+   * A 4xx becomes an InputError with the service's own message (the request was wrong: the user
+   * can fix it); anything else that is not a 2xx is a plain Error.
+   */
+  async run(action: IdpActionName, body: object, signal?: AbortSignal): Promise<IdpActionResult> {
+    const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1/actions/${action}`;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        Authorization: `Bearer ${this.token}`,
+      },
+      body: JSON.stringify(body),
+      signal,
+    });
+    const text = await response.text();
+    if (response.status >= 400 && response.status < 500) {
+      throw new InputError(`${action}: ${serviceMessage(text) ?? `HTTP ${response.status}`}`);
+    }
+    if (!response.ok) {
+      const message = serviceMessage(text) ?? text.slice(0, 200);
+      throw new Error(`${action}: the IDP catalog service answered HTTP ${response.status}: ${message}`);
+    }
+    return parseResult(action, text);
+  }
+}
+
+function serviceMessage(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text);
+    const error = body?.error;
+    if (typeof error?.message === 'string') {
+      return error.code ? `${error.message} (${error.code})` : error.message;
+    }
+  } catch {
+    // not the service's JSON error (a proxy's page): the caller says the status instead
+  }
+  return undefined;
+}
+
+function parseResult(action: IdpActionName, text: string): IdpActionResult {
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`${action}: the IDP catalog service answered a body that is not JSON`);
+  }
+  if (typeof body?.diff !== 'string' || typeof body?.changed !== 'boolean') {
+    throw new Error(`${action}: the IDP catalog service's answer lacks diff or changed`);
+  }
+  return {
+    branch: typeof body.branch === 'string' ? body.branch : null,
+    pullRequestUrl: typeof body.pullRequestUrl === 'string' ? body.pullRequestUrl : null,
+    diff: body.diff,
+    auditId: body.auditId ?? null,
+    changed: body.changed,
+  };
+}
