@@ -17,7 +17,9 @@ from catalog_service.errors import ConfigurationError
 from catalog_service.ingest import IngestOutcome
 from catalog_service.service import build_services
 from catalog_service.settings import BackstageSettings
-from tests.conftest import GitOpsRepo, HangingServer, SettingsFactory, free_port
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import HangingServer, free_port
+from tests.support.settings import SettingsFactory
 
 EVENT_TOKEN = "backstage-events-token-0123456789"
 

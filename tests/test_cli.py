@@ -13,7 +13,9 @@ import pytest
 import yaml
 
 from catalog_service.cli import main
-from tests.conftest import EXAMPLES, GitOpsRepo, SettingsFactory, application_yaml
+from tests.support.manifests import application_yaml
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import EXAMPLES, SettingsFactory
 
 GITHUB_ANNOTATION = re.compile(
     r"^::error file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+)::"

@@ -20,8 +20,10 @@ from catalog_service.errors import SourceError
 from catalog_service.ingest import Ingestor, Snapshot
 from catalog_service.service import build_ingestor
 from catalog_service.sources.git import GitSource
-from tests.conftest import GitOpsRepo, SettingsFactory, application_yaml, system_yaml
 from tests.sources.test_git import loose_object
+from tests.support.manifests import application_yaml, system_yaml
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 
 def seed(gitops: GitOpsRepo, count: int, system: str = "shop") -> list[str]:

@@ -15,7 +15,9 @@ from catalog_service.ingest import Ingestor
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import IngestSettings, load_settings
 from catalog_service.sources.git import Change, TreeEntry
-from tests.conftest import GitOpsRepo, SettingsFactory, application_yaml
+from tests.support.manifests import application_yaml
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 CONTEXT = entity_context(load_settings(None, source={"url": "/srv/gitops"}))
 

@@ -15,7 +15,7 @@ from catalog_service.ingest import Ingestor
 from catalog_service.service import entity_context
 from catalog_service.settings import IngestSettings, load_settings
 from catalog_service.sources.git import GitSource
-from tests.conftest import application_yaml
+from tests.support.manifests import application_yaml
 
 CONTEXT = entity_context(load_settings(None, source={"url": "/srv/gitops"}))
 PATHS = ["apps/a.yaml", "apps/b.yaml", "apps/x/c.yaml", "apps/x/d.yml", "other/e.yaml"]

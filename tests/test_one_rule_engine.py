@@ -13,7 +13,9 @@ from catalog_service.cli import main
 from catalog_service.domain.review import check_text, compile_changes, review
 from catalog_service.http.app import create_app
 from catalog_service.service import build_ingestor, entity_context
-from tests.conftest import GitOpsRepo, SettingsFactory, application_yaml, system_yaml
+from tests.support.manifests import application_yaml, system_yaml
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 PAY = application_yaml("pay", system="payments", components=[("api-db", "postgresql")])
 LEDGER = application_yaml("ledger", system="payments", depends_on=["pay"])

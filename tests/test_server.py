@@ -14,7 +14,9 @@ from pathlib import Path
 import httpx
 
 from catalog_service.demo import DEMO_TOKEN
-from tests.conftest import TEST_TOKEN, GitOpsRepo, SettingsFactory, free_port
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import free_port
+from tests.support.settings import TEST_TOKEN, SettingsFactory
 
 STARTUP_SECONDS = 30
 

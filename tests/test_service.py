@@ -12,7 +12,8 @@ from catalog_service.service import build_ingestor, edit_url_prefix, location_pr
 from catalog_service.settings import load_settings
 from catalog_service.sources.git import GitSource
 from catalog_service.sources.mirror import MARKER
-from tests.conftest import GitOpsRepo, SettingsFactory
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from catalog_service.http.app import create_app
 from catalog_service.service import build_ingestor
-from tests.conftest import TEST_TOKEN, HangingServer, SettingsFactory, free_port
+from tests.support.servers import HangingServer, free_port
+from tests.support.settings import TEST_TOKEN, SettingsFactory
 
 SERVE = [sys.executable, "-m", "catalog_service", "serve"]
 AUTH = {"Authorization": f"Bearer {TEST_TOKEN}"}

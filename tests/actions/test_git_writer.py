@@ -14,7 +14,8 @@ import pytest
 from catalog_service.actions.git_paths import Identity
 from catalog_service.actions.git_writer import EditFunction, GitWriter
 from catalog_service.errors import GitWriteError, InvalidRequestError, ManifestEditError
-from tests.conftest import GitHttpServer, GitOpsRepo
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import GitHttpServer
 
 PATH = "apps/shop/web.yaml"
 AUTHOR = Identity("Alice Developer", "alice@example.com")

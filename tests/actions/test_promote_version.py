@@ -16,7 +16,7 @@ from catalog_service.actions.manifest_edits import promote_version, unified_diff
 from catalog_service.domain import manifests as m
 from catalog_service.domain.parsing import parse_file
 from catalog_service.errors import InvalidRequestError, ManifestEditError, NotFoundError
-from tests.conftest import EXAMPLES
+from tests.support.settings import EXAMPLES
 
 ORDER = ("dev", "staging", "prod")
 PATH = "apps/payments/payments-api.yaml"

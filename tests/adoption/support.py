@@ -9,7 +9,7 @@ from catalog_service.adoption.history import STATE_KEY, AdoptionHistory
 from catalog_service.db import Database, adoption, state
 from catalog_service.domain.entities import EntityContext
 from catalog_service.sources.git import GitSource
-from tests.conftest import GitOpsRepo
+from tests.support.repos import GitOpsRepo
 
 CONTEXT = EntityContext(
     environments=("dev", "staging", "prod"), links=(), location_prefix="file:/gitops/"

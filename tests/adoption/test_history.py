@@ -7,7 +7,7 @@ from pathlib import Path
 from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.db import Database
 from tests.adoption.support import CONTEXT, commit_at, fresh_walk, mirror_of, rows, vendor_yaml
-from tests.conftest import GitOpsRepo
+from tests.support.repos import GitOpsRepo
 
 BROKEN = "apiVersion: idp/v1alpha1\nkind: Application\nmetadata: {name: b, system: shop}\n"
 

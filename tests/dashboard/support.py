@@ -27,7 +27,9 @@ from catalog_service.http.app import app_services, create_app
 from catalog_service.http.routes.dashboard import today
 from catalog_service.service import Services
 from tests.adoption.support import commit_at, vendor_yaml
-from tests.conftest import GitOpsRepo, SettingsFactory, free_port
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import free_port
+from tests.support.settings import SettingsFactory
 
 TODAY = dt.date(2026, 3, 31)
 BROKEN = "apiVersion: idp/v1alpha1\nkind: Application\nmetadata:\n  name: Not_A_Label\n"

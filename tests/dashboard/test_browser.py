@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from catalog_service.http.app import app_services
-from tests.conftest import GitOpsRepo, SettingsFactory
 from tests.dashboard.support import dashboard_app, known_repository, seed, serving
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from catalog_service.dashboard.view import MAX_PROBLEMS
-from tests.conftest import GitOpsRepo, SettingsFactory
 from tests.dashboard.support import dashboard_client, known_repository
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 
 def headline(html: str, key: str) -> str:

@@ -25,7 +25,8 @@ from pathlib import Path
 import httpx
 
 from catalog_service.demo import DEMO_TOKEN
-from tests.conftest import ROOT, free_port
+from tests.support.servers import free_port
+from tests.support.settings import ROOT
 
 DOC_BASE = "http://127.0.0.1:8080"
 DOC_WORKDIR = "/tmp/catalog-demo"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.docs.demo import DemoSession
 from tests.docs.examples import check_doc
+from tests.support.settings import ROOT
 
 DOCS = [
     ROOT / "README.md",

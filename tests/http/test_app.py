@@ -19,7 +19,9 @@ from catalog_service.http.app import create_app
 from catalog_service.ingest import Ingestor
 from catalog_service.service import build_ingestor
 from catalog_service.settings import Settings
-from tests.conftest import TEST_TOKEN, GitOpsRepo, SettingsFactory, application_yaml
+from tests.support.manifests import application_yaml
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import TEST_TOKEN, SettingsFactory
 
 AUTH = {"Authorization": f"Bearer {TEST_TOKEN}"}
 BROKEN = "apiVersion: idp/v1alpha1\nkind: Application\nmetadata:\n  name: Not_A_Label\n"

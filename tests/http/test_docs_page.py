@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 from catalog_service.http.app import create_app
-from tests.conftest import SettingsFactory
+from tests.support.settings import SettingsFactory
 
 
 def test_the_docs_page_loads_nothing_from_another_host(make_settings: SettingsFactory) -> None:

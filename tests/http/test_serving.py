@@ -17,7 +17,8 @@ from catalog_service.http.bodies import SEND_CHUNK_BYTES, _slices, accepts_gzip
 from catalog_service.ingest import Ingestor, Snapshot
 from catalog_service.service import build_ingestor
 from catalog_service.settings import Settings
-from tests.conftest import TEST_TOKEN, GitOpsRepo, SettingsFactory
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import TEST_TOKEN, SettingsFactory
 
 AUTH = {"Authorization": f"Bearer {TEST_TOKEN}"}
 GZIP = {"Accept-Encoding": "gzip"}

@@ -22,7 +22,9 @@ from catalog_service.http.app import create_app
 from catalog_service.http.deps import Checker, ServicesDep, manifest_checker
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.settings import Settings
-from tests.conftest import SettingsFactory, application_yaml, free_port
+from tests.support.manifests import application_yaml
+from tests.support.servers import free_port
+from tests.support.settings import SettingsFactory
 
 VALID = application_yaml("orders").encode()
 

@@ -18,7 +18,9 @@ from catalog_service.http.deps import get_services
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.routes.metrics import router
 from catalog_service.metrics import ServiceMetrics
-from tests.conftest import GitOpsRepo, application_yaml, free_port, system_yaml
+from tests.support.manifests import application_yaml, system_yaml
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import free_port
 
 BROKEN = "apiVersion: idp/v1alpha1\nkind: Application\nmetadata:\n  name: Not_A_Label\n"
 # Two refused documents in one file: one invalid manifest file.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.support.settings import ROOT
 
 
 def test_the_metrics_benchmark_runs_on_a_small_repository() -> None:

@@ -16,7 +16,6 @@ from catalog_service.db import Database
 from catalog_service.ingest import Ingestor
 from catalog_service.metrics import ACTION_OUTCOMES, KNOWN_ACTIONS, ServiceMetrics
 from catalog_service.service import build_ingestor
-from tests.conftest import GitOpsRepo, SettingsFactory, free_port
 from tests.metrics.support import (
     EXPECTED_INVALID,
     EXPECTED_MANIFESTS,
@@ -24,6 +23,9 @@ from tests.metrics.support import (
     metrics_app,
     populate,
 )
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import free_port
+from tests.support.settings import SettingsFactory
 
 MANIFEST_LABELS = ("system", "type", "owner")
 

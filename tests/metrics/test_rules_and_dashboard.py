@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 from catalog_service.db import Database, upgrade
 from catalog_service.metrics import ServiceMetrics
 from catalog_service.service import build_ingestor
-from tests.conftest import ROOT, GitOpsRepo, SettingsFactory
 from tests.metrics.db_records import action_call, delivery, merged_pull_request
 from tests.metrics.promql import names
 from tests.metrics.support import Scrape, metrics_app, populate
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import ROOT, SettingsFactory
 
 ALERTS = ROOT / "docs" / "prometheus" / "alerts.yaml"
 DASHBOARD = ROOT / "docs" / "grafana" / "adoption-dashboard.json"

@@ -9,10 +9,11 @@ import pytest
 from catalog_service.pull_request_check import PullRequestChecker
 from catalog_service.service import build_services
 from catalog_service.sources.git import GitSource
-from tests.conftest import GitOpsRepo, SettingsFactory
 from tests.github.support import REPO, Waits, make_client
 from tests.pull_requests.support import Checking, base_catalog
 from tests.support.github_double import GitHubDouble
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from catalog_service.pull_request_check import PullRequestChecker
 from catalog_service.service import Services
 from catalog_service.sources.git import GitSource
 from catalog_service.webhooks.events import PullRequestEvent
-from tests.conftest import GitOpsRepo, system_yaml
 from tests.github.support import REPO, Waits
 from tests.support.github_double import GitHubDouble
+from tests.support.manifests import system_yaml
+from tests.support.repos import GitOpsRepo
 
 
 @dataclass

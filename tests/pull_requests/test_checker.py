@@ -7,10 +7,11 @@ import logging
 import pytest
 
 from catalog_service.errors import GitHubUnavailableError, SourceError
-from tests.conftest import GitOpsRepo, application_yaml
 from tests.github.support import REPO
 from tests.pull_requests.support import Checking
 from tests.support.github_fixtures import DOUBLE_TOKEN
+from tests.support.manifests import application_yaml
+from tests.support.repos import GitOpsRepo
 
 CHECK_RUNS = f"/repos/{REPO}/check-runs"
 

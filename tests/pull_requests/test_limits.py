@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 
 from catalog_service.domain.parsing import MAX_FILE_BYTES
-from tests.conftest import GitOpsRepo, application_yaml
 from tests.github.support import REPO
 from tests.pull_requests.support import Checking
+from tests.support.manifests import application_yaml
+from tests.support.repos import GitOpsRepo
 
 
 def hostile(gitops: GitOpsRepo) -> None:

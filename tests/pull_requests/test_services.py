@@ -9,10 +9,11 @@ import pytest
 from catalog_service.service import build_services, gitops_repository
 from catalog_service.settings import load_settings
 from catalog_service.webhooks.events import PullRequestEvent
-from tests.conftest import GitOpsRepo, SettingsFactory
 from tests.pull_requests.support import base_catalog
 from tests.support.github_double import GitHubDouble
 from tests.support.github_fixtures import DOUBLE_TOKEN
+from tests.support.repos import GitOpsRepo
+from tests.support.settings import SettingsFactory
 
 
 @pytest.mark.parametrize(

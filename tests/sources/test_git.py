@@ -12,7 +12,9 @@ import pytest
 from catalog_service.errors import SourceError
 from catalog_service.sources.git import SYMLINK_MODE, Change, GitSource, TreeEntry
 from catalog_service.sources.mirror import MARKER
-from tests.conftest import GitHttpServer, GitOpsRepo, application_yaml, free_port
+from tests.support.manifests import application_yaml
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import GitHttpServer, free_port
 
 
 def source_for(gitops: GitOpsRepo, tmp_path: Path, **kwargs: object) -> GitSource:

@@ -12,8 +12,9 @@ import pytest
 
 from catalog_service.errors import SourceError
 from catalog_service.sources.git import GitSource
-from tests.conftest import GitOpsRepo, HangingServer
 from tests.sources.test_git import MIRROR, changes_by_path, paths, source_for
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import HangingServer
 
 
 def commit_two(gitops: GitOpsRepo) -> tuple[str, str]:

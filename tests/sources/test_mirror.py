@@ -15,7 +15,8 @@ import pytest
 from catalog_service.errors import ConfigurationError
 from catalog_service.sources.git import GitSource
 from catalog_service.sources.mirror import MARKER
-from tests.conftest import GitHttpServer, GitOpsRepo, file_hashes
+from tests.support.repos import GitOpsRepo
+from tests.support.servers import GitHttpServer, file_hashes
 
 
 def source(gitops: GitOpsRepo, cache_dir: Path, **kwargs: object) -> GitSource:
