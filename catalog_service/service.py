@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from catalog_service.actions.service import ActionService
+from catalog_service.actions.wiring import build_action_service
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.http.validation import RequestLimits, WorkGate
@@ -97,6 +99,7 @@ class Services:
     context: EntityContext
     validations: WorkGate
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
+    actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
 
     def close(self) -> None:
         """Stop what the parts run; the ingestor too when it was built here."""
@@ -125,6 +128,10 @@ def build_services(
         settings.source.pollSeconds,
         listeners=[lambda outcome: metrics.observe_ingest(outcome.duration_seconds)],
     )
+    context = entity_context(settings)
+    actions = build_action_service(
+        settings, context, database, served.get, ingestor, _repository_web_url(settings)
+    )
     return Services(
         settings=settings,
         ingestor=ingestor,
@@ -132,7 +139,8 @@ def build_services(
         refresher=refresher,
         database=database,
         metrics=metrics,
-        context=entity_context(settings),
+        context=context,
         validations=WorkGate(limits or RequestLimits(), "validate"),
         owns_ingestor=owns_ingestor,
+        actions=actions,
     )

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from catalog_service.http.routes import adoption, catalog, health, metrics
+from catalog_service.http.routes import actions, adoption, audit, catalog, health, metrics
 
 api_router = APIRouter()
-for _module in (catalog, health, adoption, metrics):
+for _module in (catalog, health, adoption, metrics, actions, audit):
     api_router.include_router(_module.router)
