@@ -130,7 +130,12 @@ def build_services(
     )
     context = entity_context(settings)
     actions = build_action_service(
-        settings, context, database, served.get, ingestor, _repository_web_url(settings)
+        settings,
+        context,
+        database,
+        lambda: ingestor.snapshot,
+        ingestor,
+        _repository_web_url(settings),
     )
     return Services(
         settings=settings,
