@@ -40,14 +40,24 @@ class Harness:
     double: GitHubDouble | None
 
     def post(self, action: str, body: dict[str, Any]) -> httpx.Response:
-        return self.client.post(f"/api/v1/actions/{action}", json=body, headers=AUTH)
+        response: httpx.Response = self.client.post(
+            f"/api/v1/actions/{action}", json=body, headers=AUTH
+        )
+        return response
 
     def promote(self, **body: Any) -> httpx.Response:
         body.setdefault("requestedBy", ALICE)
         return self.post("promote-image", body)
 
     def create(self, **body: Any) -> httpx.Response:
-        body = {"system": "shop", "owner": "team-shop", "type": "service", **body}
+        body = {
+            "system": "shop",
+            "owner": "team-shop",
+            "type": "service",
+            "image": "registry.example.com/app",
+            "sourceRepository": "acme/app",
+            **body,
+        }
         body.setdefault("requestedBy", ALICE)
         return self.post("create-application", body)
 
