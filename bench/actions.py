@@ -58,12 +58,17 @@ def main() -> int:
     parser.add_argument("--manifests", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, GitHubDouble() as double:
+    with (
+        tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder,
+        GitHubDouble() as double,
+    ):
         root = Path(folder)
         double.add_token(DOUBLE_TOKEN)
         work = make_repository(root, args.manifests)
         remote = root / "remote.git"
         subprocess.run(["git", "clone", "-q", "--bare", str(work), str(remote)], check=True)
+        # No background gc in the remote: it would race the folder's removal at the end.
+        subprocess.run(["git", "-C", str(remote), "config", "gc.auto", "0"], check=True)
         settings = load_settings(
             source={"url": str(remote), "cacheDir": str(root / "cache"), "pollSeconds": 3600},
             database={"url": f"sqlite:///{root / 'catalog.db'}"},
@@ -79,7 +84,11 @@ def main() -> int:
             database=Database(settings.database.url),
             snapshot=lambda: ingestor.snapshot,
             read=mirror_reader(ingestor),
-            writer=GitWriter(settings.source.url, settings.source.roots),
+            writer=GitWriter(
+                settings.source.url,
+                settings.source.roots,
+                reference=getattr(ingestor.source, "git_dir", None),
+            ),
             github=make_client(double, max_retries=0),
             repository="acme/gitops",
         )

@@ -41,6 +41,7 @@ def build_action_service(
             settings.source.roots,
             token=token,
             timeout=settings.source.timeoutSeconds,
+            reference=getattr(ingestor.source, "git_dir", None),
         ),
         github=github,
         repository=repository_slug(web_url),

@@ -119,7 +119,12 @@ def harness(
                 database=services.database,
                 snapshot=lambda: ingestor.snapshot,
                 read=mirror_reader(ingestor),
-                writer=GitWriter(settings.source.url, settings.source.roots, temp_root=temp_root),
+                writer=GitWriter(
+                    settings.source.url,
+                    settings.source.roots,
+                    temp_root=temp_root,
+                    reference=ingestor.source.git_dir,  # type: ignore[attr-defined]
+                ),
                 github=client_gh,
                 repository=REPO,
             )
