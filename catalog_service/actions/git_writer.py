@@ -1,10 +1,12 @@
 """Writes edited files to a new branch of the GitOps repository and pushes it.
 
-Each write happens in a private temporary clone (``mkdtemp``: mode 0700), shallow and of one
-branch, without a checkout: files are read and written as git objects, so no symbolic link in the
-repository can redirect a write, and a 10,000-manifest repository costs no checkout. The folder is
-removed afterwards, also on failure. A push rejected because the branch moved (another writer got
-there first) is retried on the new tip with the edit function applied again, so no update is lost.
+Each write happens in a private temporary clone (``mkdtemp``: mode 0700) of one branch, without
+a checkout, shallow or borrowing the objects of a local ``reference`` repository (the service's
+mirror, so a fetch transfers only what it lacks): files are read and written as git objects, so
+no symbolic link in the repository can redirect a write, and a 10,000-manifest repository costs
+no checkout. The folder is removed afterwards, also on failure. A push rejected because the
+branch moved (another writer got there first) is retried on the new tip with the edit function
+applied again, so no update is lost.
 """
 
 from __future__ import annotations
