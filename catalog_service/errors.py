@@ -20,13 +20,15 @@ never contain secret values.
     ├── GitWriteError           a branch could not be pushed to the GitOps repository
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
+        ├── ForbiddenError      the requester may not do this (a protected environment)
         ├── PayloadTooLargeError request body over the limit
         ├── RequestTimeoutError  request body not sent in time
         ├── BusyError            too many requests of a costly kind at once; try again later
         ├── InvalidRequestError malformed parameters or body
         ├── NotFoundError       what the request names is not there (an application, an environment)
         ├── ConflictError       the request contradicts the current state (a version, a name)
-        └── ManifestEditError   the manifest cannot be edited as asked (broken, or not safely)
+        ├── ManifestEditError   the manifest cannot be edited as asked (broken, or not safely)
+        └── ManifestInvalidError a manifest an action would write breaks the rules (every problem)
 """
 
 from __future__ import annotations
@@ -120,6 +122,12 @@ class AuthenticationError(RequestError):
     code = "unauthorized"
 
 
+class ForbiddenError(RequestError):
+    """The requester is known but may not do this: promoting into a protected environment."""
+
+    code = "forbidden"
+
+
 class PayloadTooLargeError(RequestError):
     """The request body is larger than the service accepts."""
 
@@ -168,3 +176,10 @@ class GitWriteError(CatalogError):
     failed); nothing was left behind, so the same request can be sent again."""
 
     code = "git_write_failed"
+
+
+class ManifestInvalidError(RequestError):
+    """A manifest an action would write does not pass the rule engine; the message lists every
+    problem as ``path:line:column: message``, one per line."""
+
+    code = "manifest_invalid"

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from catalog_service.actions.service import ActionService
+from catalog_service.actions.wiring import build_action_service
 from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.backstage_events import BackstageNotifier
 from catalog_service.db import Database
@@ -103,6 +105,7 @@ class Services:
     adoption: AdoptionHistory | None = None  # None when the source is not a git repository
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
     pull_request_checker: PullRequestChecker | None = None  # when GitHub is configured
+    actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
 
     def close(self) -> None:
         """Stop what the parts run; the ingestor too when it was built here."""
@@ -137,6 +140,14 @@ def build_services(
         refresher.add_listener(_history_listener(history), background=True)
     if settings.backstage is not None:
         refresher.add_listener(BackstageNotifier(settings.backstage))
+    actions = build_action_service(
+        settings,
+        context,
+        database,
+        lambda: ingestor.snapshot,
+        ingestor,
+        _repository_web_url(settings),
+    )
     return Services(
         settings=settings,
         ingestor=ingestor,
@@ -149,6 +160,7 @@ def build_services(
         adoption=history,
         owns_ingestor=owns_ingestor,
         pull_request_checker=_pull_request_checker(settings, ingestor, served),
+        actions=actions,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -171,6 +172,39 @@ class BackstageSettings(_Section):
 
 EnvironmentName = Annotated[str, Field(pattern=DNS_LABEL, max_length=40)]
 
+MANIFEST_PATH_FIELDS = frozenset({"system", "name"})
+
+
+class ActionsSettings(_Section):
+    """The self-service actions (docs/self-service.md)."""
+
+    manifestPath: str = Field(
+        "apps/{system}/{name}.yaml",
+        min_length=1,
+        description="Where create-application writes; {system} and {name} are filled in",
+    )
+
+    @field_validator("manifestPath")
+    @classmethod
+    def _known_fields(cls, template: str) -> str:
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        except ValueError as error:
+            raise ValueError(f"invalid template: {error}") from None
+        unknown = fields - MANIFEST_PATH_FIELDS
+        if unknown:
+            raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; use {{system}}, {{name}}")
+        if "name" not in fields:
+            raise ValueError("the template must contain {name}: one file per application")
+        return template
+
+
+class PromotionSettings(_Section):
+    """Who may promote into an environment: environment -> requester refs
+    (``user:default/alice``, ``group:default/team-platform``). Unlisted environments are open."""
+
+    protected: dict[str, list[str]] = Field(default_factory=dict)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -192,6 +226,8 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     ingest: IngestSettings = IngestSettings()
     backstage: BackstageSettings | None = None
+    actions: ActionsSettings = ActionsSettings()
+    promotion: PromotionSettings = PromotionSettings()
 
     @field_validator("environments")
     @classmethod
@@ -199,6 +235,13 @@ class Settings(BaseSettings):
         if len(set(environments)) != len(environments):
             raise ValueError("environment names must be unique")
         return environments
+
+    @model_validator(mode="after")
+    def _protected_environments_exist(self) -> Settings:
+        unknown = sorted(set(self.promotion.protected) - set(self.environments))
+        if unknown:
+            raise ValueError(f"promotion.protected names unknown environments: {unknown}")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -59,3 +59,16 @@ def test_the_edits_benchmark_runs_on_a_small_repository() -> None:
         "20 concurrent writes of different branches",
     ):
         assert figure in result.stdout, result.stdout
+
+
+def test_the_actions_benchmark_runs_on_a_small_repository() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.actions", "--manifests", "120", "--runs", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    for figure in ("dry-run promotion", "real promotion", "20 concurrent promotions"):
+        assert figure in result.stdout, result.stdout

@@ -1,10 +1,12 @@
 """Writes edited files to a new branch of the GitOps repository and pushes it.
 
-Each write happens in a private temporary clone (``mkdtemp``: mode 0700), shallow and of one
-branch, without a checkout: files are read and written as git objects, so no symbolic link in the
-repository can redirect a write, and a 10,000-manifest repository costs no checkout. The folder is
-removed afterwards, also on failure. A push rejected because the branch moved (another writer got
-there first) is retried on the new tip with the edit function applied again, so no update is lost.
+Each write happens in a private temporary clone (``mkdtemp``: mode 0700) of one branch, without
+a checkout, shallow or borrowing the objects of a local ``reference`` repository (the service's
+mirror, so a fetch transfers only what it lacks): files are read and written as git objects, so
+no symbolic link in the repository can redirect a write, and a 10,000-manifest repository costs
+no checkout. The folder is removed afterwards, also on failure. A push rejected because the
+branch moved (another writer got there first) is retried on the new tip with the edit function
+applied again, so no update is lost.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class GitWriter:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         attempts: int = DEFAULT_ATTEMPTS,
         temp_root: Path | None = None,
+        reference: Path | None = None,
     ) -> None:
         if url.startswith("-"):
             raise InvalidRequestError(f"invalid remote {url!r}")
@@ -83,6 +86,9 @@ class GitWriter:
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.temp_root = temp_root
+        # A local repository (the service's mirror) whose objects the work tree borrows: then a
+        # fetch transfers only what the mirror lacks, not a whole tree of a large repository.
+        self.reference = reference
         self._token = token
 
     # -- remote branches ------------------------------------------------------------------------
@@ -132,7 +138,7 @@ class GitWriter:
             raise InvalidRequestError("nothing to write: no path given")
         identity = _identity_env(author, committer or author)
         with self._workspace() as folder:
-            self._git(["init", "--quiet", "--bare", str(folder)])
+            self._init(folder)
             for attempt in range(1, self.attempts + 1):
                 parent = self._fetch_start(folder, base, branch)
                 current = self._read(folder, parent, wanted)
@@ -151,6 +157,12 @@ class GitWriter:
             f" {self.attempts} attempts; try again"
         )
 
+    def _init(self, folder: Path) -> None:
+        self._git(["init", "--quiet", "--bare", str(folder)])
+        objects = self.reference / "objects" if self.reference else None
+        if objects is not None and objects.is_dir():
+            (folder / "objects" / "info" / "alternates").write_text(f"{objects.resolve()}\n")
+
     def _fetch_start(self, folder: Path, base: str, branch: str) -> str:
         """Fetch the tip to build on (the branch if it exists, else the base); answer it."""
         heads = self._remote_heads(branch, base)
@@ -158,9 +170,11 @@ class GitWriter:
         if start not in heads:
             raise GitWriteError(f"cannot write to {self.display_url}: no branch {base!r}")
         ref = f"refs/heads/{start}"
+        # Shallow without a reference; with one, a full fetch finds the objects already there.
+        depth = [] if self.reference else ["--depth", "1"]
         try:
             self._git(
-                ["fetch", "--quiet", "--depth", "1", "--no-tags", self.url, f"+{ref}:{ref}"],
+                ["fetch", "--quiet", *depth, "--no-tags", self.url, f"+{ref}:{ref}"],
                 cwd=folder,
             )
         except _GitFailedError as error:

@@ -19,6 +19,7 @@ from catalog_service.errors import (
     ConfigurationError,
     ConflictError,
     DatabaseError,
+    ForbiddenError,
     GitHubError,
     GitHubNotFoundError,
     GitHubPermissionError,
@@ -28,6 +29,7 @@ from catalog_service.errors import (
     IngestError,
     InvalidRequestError,
     ManifestEditError,
+    ManifestInvalidError,
     NotFoundError,
     NotReadyError,
     PayloadTooLargeError,
@@ -42,6 +44,7 @@ logger = logging.getLogger(__name__)
 # Most specific first; the first class an error is an instance of decides.
 STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (AuthenticationError, 401),
+    (ForbiddenError, 403),
     (PayloadTooLargeError, 413),
     (RequestTimeoutError, 408),
     (BusyError, 429),
@@ -49,6 +52,7 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (ManifestEditError, 422),
+    (ManifestInvalidError, 422),
     (RequestError, 400),
     (RefreshInProgressError, 409),
     (IngestError, 500),  # a bug, not the caller's doing; the last good catalog stays

@@ -2,8 +2,16 @@
 
 from fastapi import APIRouter
 
-from catalog_service.http.routes import adoption, catalog, dashboard, health, metrics
+from catalog_service.http.routes import (
+    actions,
+    adoption,
+    audit,
+    catalog,
+    dashboard,
+    health,
+    metrics,
+)
 
 api_router = APIRouter()
-for _module in (catalog, health, adoption, dashboard, metrics):
+for _module in (catalog, health, adoption, dashboard, metrics, actions, audit):
     api_router.include_router(_module.router)

@@ -1,0 +1,211 @@
+"""What an action would change, worked out against the served catalog before any git work: the
+refusals (409, 403, 404, 422) come from here, and so does the diff a dry run answers.
+
+A plan carries its edit as a function of the file's current bytes: the writer applies it again on
+whatever tip it builds on, so an edit never overwrites a change made since the catalog was read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import yaml
+
+from catalog_service.actions.git_paths import check_path
+from catalog_service.actions.manifest_edits import (
+    NewApplication,
+    promote_version,
+    render_new_manifest,
+    unified_diff,
+)
+from catalog_service.actions.schemas import CreateApplicationInput, PromoteImageInput
+from catalog_service.domain.catalog import Catalog
+from catalog_service.domain.entities import EntityContext
+from catalog_service.domain.problems import ERROR
+from catalog_service.domain.review import check_text
+from catalog_service.errors import (
+    ConflictError,
+    ForbiddenError,
+    ManifestEditError,
+    ManifestInvalidError,
+    NotFoundError,
+)
+from catalog_service.settings import Settings
+
+# The bytes of a file at the catalog's revision (None: no such file).
+FileReader = Callable[[str], bytes | None]
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    action: str
+    path: str
+    branch: str
+    diff: str  # against the catalog's revision
+    changed: bool
+    edit: Callable[[bytes | None], bytes | None]  # the current file -> the new one
+    title: str
+    summary: str  # what the pull request does, for its body
+
+
+def plan_create(
+    request: CreateApplicationInput,
+    settings: Settings,
+    context: EntityContext,
+    catalog: Catalog,
+) -> Plan:
+    """A new manifest at ``actions.manifestPath``: refused when the name is taken (409), when the
+    path leaves the manifest roots (400) or when the rule engine finds errors (422)."""
+    path = check_path(
+        settings.actions.manifestPath.format(system=request.system, name=request.name),
+        settings.source.roots,
+    )
+    if request.name in catalog.declared:
+        raise ConflictError(
+            f"an application named {request.name!r} exists already"
+            f" ({catalog.declared[request.name]})"
+        )
+    if path in catalog.paths:
+        raise ConflictError(f"{path} exists already; choose another name or system")
+    text = render_new_manifest(new_application(request), settings.environments)
+    data = text.encode()
+    errors = [p for p in check_text(path, data, context, catalog) if p.severity == ERROR]
+    if errors:
+        raise ManifestInvalidError("\n".join(str(problem) for problem in errors))
+
+    def edit(current: bytes | None) -> bytes | None:
+        if current is None or current == data:
+            return data
+        raise ConflictError(f"{path} exists already with other content; nothing was written")
+
+    return Plan(
+        action="create-application",
+        path=path,
+        branch=f"idp/create-{request.name}",
+        diff=unified_diff(path, "", text),
+        changed=True,
+        edit=edit,
+        title=f"Add application {request.name}",
+        summary=f"Adds the application `{request.name}` (system `{request.system}`,"
+        f" owner `{request.owner}`) in `{path}`.",
+    )
+
+
+def new_application(request: CreateApplicationInput) -> NewApplication:
+    return NewApplication(
+        name=request.name,
+        system=request.system,
+        owner=request.owner,
+        type=request.type,
+        description=request.description,
+        lifecycle=request.lifecycle,
+        tags=tuple(request.tags),
+        links=tuple(link.model_dump(exclude_none=True) for link in request.links),
+        source_repository=request.sourceRepository,
+        image=request.image,
+        chart=request.chart.model_dump() if request.chart else None,
+        schedule=request.schedule,
+        components=tuple(item.model_dump() for item in request.components),
+        secrets=tuple(item.model_dump(exclude_none=True) for item in request.secrets),
+        depends_on=tuple(request.dependsOn),
+        environments={
+            env: spec.model_dump(exclude_none=True) for env, spec in request.environments.items()
+        },
+    )
+
+
+def plan_promote(
+    request: PromoteImageInput, settings: Settings, catalog: Catalog, read: FileReader
+) -> Plan:
+    """Copy the version of ``from`` into the next environment: refused when the step is not one
+    along the order (409), the requester may not (403), the version differs (409), or the
+    application or environment is not there (404)."""
+    order = settings.environments
+    source, target = _step(request, order)
+    _check_allowed(request, target, settings.promotion.protected.get(target))
+    path = catalog.declared.get(request.application)
+    if path is None:
+        raise NotFoundError(f"no application named {request.application!r} in the catalog")
+    data = read(path)
+    if data is None:
+        raise NotFoundError(f"{path} is not in the catalog's revision; refresh and try again")
+    text = data.decode("utf-8")
+    result = promote_version(text, request.application, source, target, order, path=path)
+    version = _version(text, request.application, source)
+    if version is None:  # promote_version found it; a reader disagreeing is a broken file
+        raise ManifestEditError(f"{path}: no version in {source!r} to promote")
+    if request.version is not None and request.version != version:
+        raise ConflictError(
+            f"{request.application!r} runs {version!r} in {source!r}, not {request.version!r}:"
+            f" only the version in {source!r} can be promoted"
+        )
+    app = request.application
+
+    def edit(current: bytes | None) -> bytes | None:
+        if current is None:
+            raise ConflictError(f"{path} was removed since the catalog was read; nothing written")
+        now = current.decode("utf-8")
+        if _version(now, app, source) != version:
+            raise ConflictError(
+                f"{app!r} no longer runs {version!r} in {source!r} (it changed since the catalog"
+                " was read); refresh and try again"
+            )
+        return promote_version(now, app, source, target, order, path=path).new_text.encode()
+
+    return Plan(
+        action="promote-image",
+        path=path,
+        branch=f"idp/promote-{app}-{target}-{_UNSAFE.sub('-', version)}",
+        diff=result.diff,
+        changed=result.changed,
+        edit=edit,
+        title=f"Promote {app} {version} to {target}",
+        summary=f"Promotes `{app}` version `{version}` from `{source}` to `{target}` in `{path}`.",
+    )
+
+
+def _step(request: PromoteImageInput, order: Sequence[str]) -> tuple[str, str]:
+    source = request.from_
+    if source not in order:
+        raise NotFoundError(f"unknown environment {source!r}; configured: {', '.join(order)}")
+    index = order.index(source)
+    following = order[index + 1] if index + 1 < len(order) else None
+    target = request.to or following
+    if target is None:
+        raise ConflictError(f"{source!r} is the last environment: there is nothing to promote to")
+    if target not in order:
+        raise NotFoundError(f"unknown environment {target!r}; configured: {', '.join(order)}")
+    if target != following:
+        raise ConflictError(
+            f"a promotion moves one step along {' -> '.join(order)}: from {source!r} the next"
+            f" environment is {following or 'none'}, not {target!r}"
+        )
+    return source, target
+
+
+def _check_allowed(request: PromoteImageInput, target: str, allowed: Sequence[str] | None) -> None:
+    if allowed is None:
+        return
+    asking = {request.requestedBy, *request.requestedByGroups}
+    if not asking & set(allowed):
+        raise ForbiddenError(
+            f"{target!r} is protected: only {', '.join(allowed)} may promote into it, and"
+            f" {request.requestedBy!r} is none of them"
+        )
+
+
+def _version(text: str, application: str, environment: str) -> str | None:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for document in yaml.load_all(text, Loader=loader):
+        if (
+            isinstance(document, Mapping)
+            and document.get("kind") == "Application"
+            and (document.get("metadata") or {}).get("name") == application
+        ):
+            envs = (document.get("spec") or {}).get("environments") or {}
+            version = (envs.get(environment) or {}).get("version")
+            return version if isinstance(version, str) else None
+    return None

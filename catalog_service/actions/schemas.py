@@ -1,0 +1,101 @@
+"""The inputs and the answer of the self-service actions (DESIGN section 4), camelCase as the rest
+of the API. Unknown fields are refused (422): a typo must not pass silently."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from catalog_service.domain.manifests import DNS_LABEL
+
+Name = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
+# A Backstage entity ref (user:default/alice) or a plain name; no control characters.
+Ref = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:/@+-]+$")]
+Version = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.+-]+$")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requestedBy: Ref = Field(description="The Backstage user ref of who asked: user:default/alice")
+    dryRun: bool = Field(False, description="Answer the diff only; change nothing anywhere")
+
+
+class Link(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    url: str = Field(min_length=1, max_length=2048)
+    title: str | None = None
+    icon: str | None = None
+    type: str | None = None
+
+
+class Chart(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    repository: str = Field(min_length=1, max_length=2048)
+    name: str = Field(min_length=1, max_length=255)
+
+
+class Component(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Name
+    type: str = Field(min_length=1, max_length=63)
+
+
+class SecretRef(BaseModel):
+    """A reference to an AWS Secrets Manager secret: never a value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    env: str = Field(min_length=1, max_length=255)
+    secret: str = Field(min_length=1, max_length=512)
+    key: str | None = None
+
+
+class EnvironmentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: Version
+    replicas: int | None = Field(None, ge=0)
+
+
+class CreateApplicationInput(_Input):
+    """The manifest's fields (docs/manifest-reference.md); the rule engine checks the result."""
+
+    name: Name = Field(description="metadata.name: a DNS label, unique in the catalog")
+    system: Name = Field(description="metadata.system")
+    owner: Ref = Field(description="metadata.owner: a group name or ref")
+    type: Literal["service", "vendor", "etl"] = Field(description="spec.type")
+    description: str | None = Field(None, max_length=1024)
+    lifecycle: Literal["experimental", "production", "deprecated"] | None = None
+    tags: list[str] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    sourceRepository: str | None = Field(None, description="spec.source.repository: owner/repo")
+    image: str | None = Field(None, max_length=1024)
+    chart: Chart | None = None
+    schedule: str | None = Field(None, max_length=255, description="etl only: cron")
+    components: list[Component] = Field(default_factory=list)
+    secrets: list[SecretRef] = Field(default_factory=list)
+    dependsOn: list[Name] = Field(default_factory=list)
+    environments: dict[Name, EnvironmentSpec] = Field(default_factory=dict)
+
+
+class PromoteImageInput(_Input):
+    application: Name = Field(description="The application to promote")
+    from_: Name = Field(alias="from", description="The environment whose version is promoted")
+    to: Name | None = Field(None, description="Default: the next environment in the order")
+    version: Version | None = Field(None, description="Must equal the version in `from`")
+    requestedByGroups: list[Ref] = Field(
+        default_factory=list,
+        description="The requester's groups (group:default/team-a): count for protected targets",
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ActionResult(BaseModel):
+    """What an action answers."""
+
+    branch: str | None = Field(description="The branch pushed (None: nothing to change)")
+    pullRequestUrl: str | None = Field(description="The pull request (None without GitHub)")
+    diff: str = Field(description="The unified diff of the change (empty: nothing to change)")
+    auditId: int = Field(description="The audit entry of this call")
+    changed: bool = Field(description="False when the manifest already says this")

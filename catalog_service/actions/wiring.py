@@ -1,0 +1,72 @@
+"""The action service built from the settings: the writer on the source's remote, the pull
+requests on the GitOps repository's GitHub (when configured), dry runs read from the mirror."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from catalog_service.actions.git_writer import GitWriter
+from catalog_service.actions.service import ActionService
+from catalog_service.db import Database
+from catalog_service.domain.entities import EntityContext
+from catalog_service.errors import SourceError
+from catalog_service.github.client import GitHubClient
+from catalog_service.ingest import Ingestor, Snapshot
+from catalog_service.settings import Settings
+
+
+def build_action_service(
+    settings: Settings,
+    context: EntityContext,
+    database: Database,
+    snapshot: Callable[[], Snapshot | None],
+    ingestor: Ingestor,
+    web_url: str | None,
+    github: GitHubClient | None = None,
+) -> ActionService:
+    token = settings.github.token.get_secret_value() if settings.github.token else None
+    if github is None and settings.github.configured:
+        from catalog_service.github.pygithub import PyGithubClient  # only with GitHub
+
+        github = PyGithubClient(settings.github)
+    return ActionService(
+        settings=settings,
+        context=context,
+        database=database,
+        snapshot=snapshot,
+        read=mirror_reader(ingestor),
+        writer=GitWriter(
+            settings.source.url,
+            settings.source.roots,
+            token=token,
+            timeout=settings.source.timeoutSeconds,
+            reference=getattr(ingestor.source, "git_dir", None),
+        ),
+        github=github,
+        repository=repository_slug(web_url),
+    )
+
+
+def repository_slug(web_url: str | None) -> str | None:
+    """``owner/name`` of a repository's web page, or None."""
+    if not web_url:
+        return None
+    parts = [part for part in urlsplit(web_url).path.split("/") if part]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else None
+
+
+def mirror_reader(ingestor: Ingestor) -> Callable[[str, str], bytes | None]:
+    """A file at a revision, from the source's local mirror (no network)."""
+
+    def read(revision: str, path: str) -> bytes | None:
+        read_git = getattr(ingestor.source, "read_git", None)
+        if read_git is None:
+            raise SourceError("this source cannot read files at a revision")
+        try:
+            data: bytes = read_git("cat-file", "blob", f"{revision}:{path}")
+        except SourceError:
+            return None
+        return data
+
+    return read

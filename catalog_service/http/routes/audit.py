@@ -1,0 +1,89 @@
+"""``GET /api/v1/audit``: the audit log of the self-service actions, newest first (read-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from catalog_service.db import audit
+from catalog_service.db.audit import Outcome
+from catalog_service.db.models import AuditEntry
+from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
+from catalog_service.http.deps import DatabaseSession
+from catalog_service.http.schemas import ErrorResponse
+
+router = APIRouter()
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    time: dt.datetime
+    actor: str = Field(description="requestedBy")
+    action: str
+    inputs: dict[str, Any] = Field(description="The request, values under secret-like keys ***")
+    dryRun: bool
+    outcome: Outcome
+    message: str
+    branch: str | None
+    pullRequestUrl: str | None
+    durationSeconds: float
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null: last")
+
+
+@router.get(
+    "/api/v1/audit",
+    response_model=AuditPage,
+    responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    summary="The audit log of the self-service actions",
+)
+def get_audit(
+    session: DatabaseSession,
+    action: Annotated[str | None, Query(description="create-application, promote-image")] = None,
+    actor: Annotated[str | None, Query(description="requestedBy, exactly")] = None,
+    outcome: Annotated[Outcome | None, Query()] = None,
+    since: Annotated[dt.datetime | None, Query(description="Inclusive (ISO 8601)")] = None,
+    until: Annotated[dt.datetime | None, Query(description="Exclusive (ISO 8601)")] = None,
+    cursor: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> AuditPage:
+    """Newest first; every call of an action, also refused ones and dry runs."""
+    page = audit.list_entries(
+        session,
+        action=action,
+        actor=actor,
+        outcome=outcome,
+        since=_utc(since),
+        until=_utc(until),
+        cursor=cursor,
+        limit=limit,
+    )
+    return AuditPage(items=[_out(entry) for entry in page.items], nextCursor=page.next_cursor)
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)  # a time without a zone is taken as UTC
+    return moment
+
+
+def _out(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        id=entry.id,
+        time=entry.created_at,
+        actor=entry.actor,
+        action=entry.action,
+        inputs=entry.inputs,
+        dryRun=entry.dry_run,
+        outcome=entry.outcome,
+        message=entry.message,
+        branch=entry.branch,
+        pullRequestUrl=entry.pull_request_url,
+        durationSeconds=entry.duration_seconds,
+    )
