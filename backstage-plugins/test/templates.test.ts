@@ -150,17 +150,17 @@ describe('the software templates, dry-run by a real scaffolder', () => {
   it('promote-image: dry-runs the promotion and outputs the diff', async () => {
     const result = await dryRun('promote-image', {
       application: 'component:default/payments-api',
-      fromEnvironment: 'staging',
-      toEnvironment: 'prod',
+      from: 'staging',
+      to: 'prod',
     });
     assert.equal(result.status, 200, failure(result));
     assert.deepEqual(service.received.at(-1), {
       action: 'promote-image',
       authorization: `Bearer ${STAND_IN_TOKEN}`,
       body: {
-        name: 'payments-api',
-        fromEnvironment: 'staging',
-        toEnvironment: 'prod',
+        application: 'payments-api',
+        from: 'staging',
+        to: 'prod',
         requestedBy: ALICE,
         requestedByGroups: ['group:default/team-payments'],
         dryRun: true,
@@ -174,8 +174,8 @@ describe('the software templates, dry-run by a real scaffolder', () => {
     const count = service.received.length;
     const result = await dryRun('promote-image', {
       application: 'component:default/payments-api',
-      fromEnvironment: 'qa',
-      toEnvironment: 'prod',
+      from: 'qa',
+      to: 'prod',
     });
     assert.equal(result.status, 400);
     assert.equal(service.received.length, count);

@@ -28,6 +28,11 @@ function error(response: http.ServerResponse, status: number, code: string, mess
   response.end(JSON.stringify({ error: { code, message } }));
 }
 
+/** The application a request names: `name` for create-application, `application` for promote-image. */
+function target(body: any): unknown {
+  return body.application ?? body.name;
+}
+
 function shapeProblem(body: any): string | undefined {
   if (typeof body !== 'object' || body === null) return 'the body must be a JSON object';
   if (typeof body.requestedBy !== 'string' || !body.requestedBy.includes(':')) return 'requestedBy must be an entity ref';
@@ -35,15 +40,15 @@ function shapeProblem(body: any): string | undefined {
     return 'requestedByGroups must be a list of refs';
   }
   if (typeof body.dryRun !== 'boolean') return 'dryRun must be a boolean';
-  if (typeof body.name !== 'string') return 'name is required';
+  if (typeof target(body) !== 'string') return 'name (or application) is required';
   return undefined;
 }
 
 function answer(action: string, body: any, auditId: number) {
-  const path = action === 'create-application' ? `apps/${body.system}/${body.name}.yaml` : `apps/${body.name}.yaml`;
-  const line = action === 'create-application' ? `+  name: ${body.name}` : `+    ${body.toEnvironment}: {version: "1.0.0"}`;
+  const path = action === 'create-application' ? `apps/${body.system}/${body.name}.yaml` : `apps/${target(body)}.yaml`;
+  const line = action === 'create-application' ? `+  name: ${body.name}` : `+    ${body.to}: {version: "1.0.0"}`;
   const diff = `--- a/${path}\n+++ b/${path}\n@@ -1,0 +1,1 @@\n${line}\n`;
-  const branch = `idp/${action}/${body.name}`;
+  const branch = `idp/${action}/${target(body)}`;
   return {
     branch: body.dryRun ? null : branch,
     pullRequestUrl: body.dryRun ? null : `https://github.com/acme/gitops/pull/${auditId}`,
@@ -75,10 +80,10 @@ export async function startServiceStandIn(): Promise<ServiceStandIn> {
       received.push({ action: match[1], authorization: request.headers.authorization, body });
       const problem = shapeProblem(body);
       if (problem) return error(response, 422, 'invalid_request', problem);
-      if (body.name === CONFLICTING_NAME) {
+      if (target(body) === CONFLICTING_NAME) {
         return error(response, 409, 'conflict', `an application named ${CONFLICTING_NAME} already exists`);
       }
-      if (body.name === BROKEN_NAME) {
+      if (target(body) === BROKEN_NAME) {
         return error(response, 500, 'internal', 'something broke');
       }
       response.writeHead(200, { 'Content-Type': 'application/json' });

@@ -23,7 +23,7 @@ describe('idp:image:promote', () => {
     assert.equal(action.supportsDryRun, true);
     assert.deepEqual(undescribed(action.schema?.input), []);
     assert.deepEqual(undescribed(action.schema?.output), []);
-    assert.deepEqual((action.schema?.input as any).required.sort(), ['fromEnvironment', 'name', 'toEnvironment']);
+    assert.deepEqual((action.schema?.input as any).required.sort(), ['application', 'from']);
   });
 
   for (const [index, example] of examples.entries()) {
@@ -44,13 +44,13 @@ describe('idp:image:promote', () => {
       });
       assert.equal(outputs.branch, `idp/promote-image/${step.input.name}`);
       assert.match(String(outputs.pullRequestUrl), /\/pull\/\d+$/);
-      assert.match(String(outputs.diff), new RegExp(`\\+    ${step.input.toEnvironment}: `));
+      assert.match(String(outputs.diff), new RegExp(`\\+    ${step.input.to}: `));
       assert.equal(outputs.changed, true);
     });
   }
 
   it('asks for a dry run on a dry run and outputs the diff, no pull request', async () => {
-    const input = { name: 'payments-api', fromEnvironment: 'dev', toEnvironment: 'staging' };
+    const input = { application: 'payments-api', from: 'dev', to: 'staging' };
     const { outputs } = await runAction(action, input, { isDryRun: true });
     assert.equal(service.received.at(-1)?.body.dryRun, true);
     assert.match(String(outputs.diff), /\+    staging: /);
@@ -58,7 +58,7 @@ describe('idp:image:promote', () => {
   });
 
   it('takes requestedBy from the user entity when the task has no ref', async () => {
-    await runAction(action, { name: 'payments-api', fromEnvironment: 'dev', toEnvironment: 'staging' }, {
+    await runAction(action, { application: 'payments-api', from: 'dev', to: 'staging' }, {
       user: { entity: { ...TEST_USER, relations: [] } },
     });
     const body = service.received.at(-1)?.body;
@@ -67,12 +67,12 @@ describe('idp:image:promote', () => {
   });
 
   it("turns the service's 4xx into an InputError with its message", async () => {
-    const input = { name: CONFLICTING_NAME, fromEnvironment: 'dev', toEnvironment: 'staging' };
+    const input = { application: CONFLICTING_NAME, from: 'dev', to: 'staging' };
     await assert.rejects(runAction(action, input), (error: Error) => error instanceof InputError && /already exists/.test(error.message));
   });
 
   it('turns a 5xx into a plain error', async () => {
-    const input = { name: BROKEN_NAME, fromEnvironment: 'dev', toEnvironment: 'staging' };
+    const input = { application: BROKEN_NAME, from: 'dev', to: 'staging' };
     await assert.rejects(runAction(action, input), (error: Error) => !(error instanceof InputError) && /HTTP 500/.test(error.message));
   });
 });

@@ -9,10 +9,14 @@ type Z = typeof zod;
 
 /** The service's promote-image inputs: one step along the configured environment order. */
 export const promoteImageInput = {
-  name: (z: Z) => z.string().min(1).describe('The application to promote, by name'),
-  fromEnvironment: (z: Z) => z.string().min(1).describe('The environment whose version is copied'),
-  toEnvironment: (z: Z) =>
-    z.string().min(1).describe('The next environment in the configured order, which gets that version'),
+  application: (z: Z) => z.string().min(1).describe('The application to promote, by name'),
+  from: (z: Z) => z.string().min(1).describe('The environment whose version is copied'),
+  to: (z: Z) =>
+    z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The next environment in the configured order, which gets that version (default: the next one)'),
   version: (z: Z) =>
     z
       .string()
@@ -31,8 +35,8 @@ export function createIdpImagePromoteAction(options: { client: IdpServiceClient 
     schema: { input: promoteImageInput, output: actionOutput },
     async handler(ctx) {
       const body = requestBody(ctx.input, ctx.user, ctx.isDryRun);
-      const { name, fromEnvironment, toEnvironment } = ctx.input;
-      ctx.logger.info(`promote-image ${name} ${fromEnvironment} → ${toEnvironment}${body.dryRun ? ' (dry run)' : ''}`);
+      const { application, from, to } = ctx.input;
+      ctx.logger.info(`promote-image ${application} ${from} → ${to ?? 'the next environment'}${body.dryRun ? ' (dry run)' : ''}`);
       writeOutputs(ctx, await options.client.run('promote-image', body, ctx.signal));
     },
   });
