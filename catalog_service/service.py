@@ -172,9 +172,7 @@ def build_services(
     if github is None and settings.github.configured:
         github = PyGithubClient(settings.github)
     if ingestor is None:
-        ingestor = build_ingestor(
-            settings, github if isinstance(github, PyGithubClient) else None
-        )
+        ingestor = build_ingestor(settings, github if isinstance(github, PyGithubClient) else None)
     database = database or Database(settings.database.url)
     served = ServedSnapshot(ingestor)
     metrics = ServiceMetrics.for_ingest(ingestor, database)

@@ -21,6 +21,7 @@ from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.routes import api_router
 from catalog_service.http.validation import RequestLimits
 from catalog_service.ingest import Ingestor
+from catalog_service.pull_requests.jobs import reconcile_forever
 from catalog_service.service import Services, build_services
 from catalog_service.settings import Settings
 
@@ -45,13 +46,18 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, services.database.url)
-        task = asyncio.create_task(services.refresher.run()) if poll else None
+        tasks = [asyncio.create_task(services.refresher.run())] if poll else []
+        recorder = services.recorder()
+        if poll and recorder is not None and services.github is not None:
+            minutes = services.settings.github.reconcileMinutes
+            tasks.append(asyncio.create_task(reconcile_forever(recorder, minutes)))
         try:
             yield
         finally:
+            await services.tasks.close()  # deliveries' work: a moment to finish, then cancelled
             # First: an ingest blocked on git ends now, not at git's timeout.
             services.close()
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

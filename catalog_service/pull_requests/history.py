@@ -70,7 +70,9 @@ def commit_files(
 ) -> tuple[rules.FileChange, ...]:
     """The files ``sha`` changed against its first parent (everything, for a root commit)."""
     base = [first_parent, sha] if first_parent else ["--root", sha]
-    output = git.read_git("diff-tree", "--no-commit-id", "-r", "-z", "--no-renames", "--name-status", *base)
+    output = git.read_git(
+        "diff-tree", "--no-commit-id", "-r", "-z", "--no-renames", "--name-status", *base
+    )
     tokens = output.decode("utf-8", errors="surrogateescape").split("\0")
     changes = []
     for status, path in zip(tokens[0::2], tokens[1::2], strict=False):

@@ -147,7 +147,7 @@ def test_cli_db_upgrade_reads_only_the_database_url(
     config = tmp_path / "config.yaml"
     config.write_text(f"database: {{url: 'sqlite:///{database_file}'}}\n")  # no source needed
     assert main(["db", "upgrade", "--config", str(config)]) == 0
-    assert f"database sqlite:///{database_file} is at revision 0001" in capsys.readouterr().err
+    assert f"database sqlite:///{database_file} is at revision 0002" in capsys.readouterr().err
     assert main(["db", "upgrade", "--config", str(config)]) == 0
     alembic_check(f"sqlite:///{database_file}")
 
