@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from catalog_service import __version__
 from catalog_service.db import Database, upgrade
+from catalog_service.github.client import GitHubClient
 from catalog_service.http.docs import install_docs
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.routes import api_router
@@ -35,13 +36,14 @@ def create_app(
     poll: bool = True,
     limits: RequestLimits | None = None,
     database: Database | None = None,
+    github: GitHubClient | None = None,
 ) -> FastAPI:
     """The service. With ``poll``, it ingests at start and then every ``source.pollSeconds``
     (and at once when triggered). The database is migrated at start.
 
     An ingestor built here is closed at shutdown (its git processes killed); one passed in
     belongs to the caller."""
-    services = build_services(settings, ingestor, database=database, limits=limits)
+    services = build_services(settings, ingestor, database=database, limits=limits, github=github)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
