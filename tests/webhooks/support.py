@@ -1,5 +1,5 @@
 """Signed deliveries of the payloads in ``tests/fixtures/github/webhooks``, and an app to send
-them to: the GitOps repository is ``acme/gitops`` (``source.webUrl``: the source is a local path)."""
+them to: the GitOps repository is ``acme/gitops`` (``source.webUrl``; the source is local)."""
 
 from __future__ import annotations
 
