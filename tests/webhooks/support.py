@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from catalog_service.github.client import GitHubClient
 from catalog_service.http.app import app_services, create_app
 from catalog_service.service import Services
+from catalog_service.settings import Settings
 from tests.conftest import SettingsFactory
 from tests.support.github_double import sign
 from tests.support.github_payloads import fixture
@@ -67,7 +68,9 @@ def deliver(
     return client.post(URL, content=body, headers=headers(event, body, delivery, secret))
 
 
-def webhook_settings(make_settings: SettingsFactory, database_url: str, **overrides: Any) -> Any:
+def webhook_settings(
+    make_settings: SettingsFactory, database_url: str, **overrides: Any
+) -> Settings:
     github = {"webhookSecret": SECRET, **overrides.pop("github", {})}
     return make_settings(
         source={"webUrl": WEB_URL},
@@ -80,7 +83,7 @@ def webhook_settings(make_settings: SettingsFactory, database_url: str, **overri
 
 @contextmanager
 def running(
-    settings: Any, *, poll: bool = False, github: GitHubClient | None = None
+    settings: Settings, *, poll: bool = False, github: GitHubClient | None = None
 ) -> Iterator[tuple[TestClient, Services]]:
     with TestClient(create_app(settings, poll=poll, github=github)) as client:
         yield client, app_services(client.app)  # type: ignore[arg-type]

@@ -164,7 +164,8 @@ def test_the_same_delivery_at_once_is_taken_once(app: tuple[TestClient, Services
     sent = headers("ping", body, "concurrent-id")
 
     def post(_: int) -> httpx.Response:
-        return client.post(URL, content=body, headers=sent)
+        answer: httpx.Response = client.post(URL, content=body, headers=sent)
+        return answer
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(post, range(16)))
