@@ -172,7 +172,9 @@ def test_the_list_pages_newest_first_and_filters(app: tuple[TestClient, Services
     numbers: list[int] = []
     cursor = None
     while True:
-        params: dict[str, str | int] = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 3}
+        if cursor is not None:
+            params["cursor"] = cursor
         page = client.get("/api/v1/pull-requests", params=params).json()
         numbers += [item["number"] for item in page["items"]]
         cursor = page["nextCursor"]
