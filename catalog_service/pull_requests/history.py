@@ -36,14 +36,14 @@ def merged_in_history(
     git: GitHistory, revision: str, since: dt.datetime | None = None
 ) -> Iterator[MergedPullRequest]:
     """The pull requests the first-parent history of ``revision`` records, newest first."""
+    # Filtered here rather than with --since: git's date parser refuses some dates silently.
     args = ["log", "--first-parent", "--no-color", _FORMAT]
-    if since is not None:
-        args.append(f"--since={since.isoformat()}")
     output = git.read_git(*args, revision, "--").decode("utf-8", errors="replace")
     for record in output.split(_RECORD)[1:]:
         sha, parents, name, email, committed, message = record.split("\0", 5)
         found = rules.pull_request_in_commit_message(message)
-        if found is None:
+        merged_at = dt.datetime.fromisoformat(committed).astimezone(dt.UTC)
+        if found is None or (since is not None and merged_at < since):
             continue
         parent_list = parents.split()
         if len(parent_list) > 1:  # a merge: the pull request's own last commit
@@ -52,7 +52,7 @@ def merged_in_history(
             number=found.number,
             title=found.title,
             author=author_login(name, email),
-            merged_at=dt.datetime.fromisoformat(committed).astimezone(dt.UTC),
+            merged_at=merged_at,
             merge_commit_sha=sha,
             url=None,
             files=commit_files(git, sha, parent_list[0] if parent_list else None),

@@ -91,11 +91,13 @@ class PullRequestRecorder:
             rules.FileChange(item.path, item.status, item.previous_path)
             for item in client.pull_request_files(self.repository, pull.number)
         )
-        approvers = tuple(
-            review.author
-            for review in client.pull_request_reviews(self.repository, pull.number)
-            if review.state == "APPROVED"
-        )
+        approvers: tuple[str, ...] = ()
+        if rules.manifest_paths(files, self.is_manifest):  # else it is not recorded anyway
+            approvers = tuple(
+                review.author
+                for review in client.pull_request_reviews(self.repository, pull.number)
+                if review.state == "APPROVED"
+            )
         return MergedPullRequest(
             number=pull.number,
             title=pull.title,
