@@ -39,7 +39,7 @@ def test_no_installation_token_in_logs_errors_readyz_or_the_mirror(
     settings = webhook_settings(
         make_settings, database_url, github={"app": app, "apiUrl": github_double.api_url}
     )
-    with running(settings, poll=True) as (client, services):
+    with running(settings, poll=True) as (client, _):
         eventually(lambda: client.get("/readyz").status_code == 200)
         answers = [
             client.get("/readyz").text,
