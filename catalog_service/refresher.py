@@ -4,7 +4,8 @@ Requests that arrive together are merged: a trigger while an ingest runs asks fo
 after it, however many triggers came, and ingests start at most once per ``min_gap`` seconds
 (1 s): a trigger after a quiet second ingests at once, and 100 webhook pushes in a second cause
 two or three fetches, not 100. Whatever ran the ingest, the same things follow it: the new
-snapshot is rendered and served, and the listeners (metrics, adoption history, Backstage events) hear of it.
+snapshot is rendered and served, and the listeners (metrics, adoption history, Backstage events)
+hear of it.
 """
 
 from __future__ import annotations
