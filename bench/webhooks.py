@@ -57,7 +57,8 @@ def push(client: TestClient) -> int:
         "X-Hub-Signature-256": sign(SECRET, body),
         "Content-Type": "application/json",
     }
-    return client.post("/api/v1/webhooks/github", content=body, headers=headers).status_code
+    status: int = client.post("/api/v1/webhooks/github", content=body, headers=headers).status_code
+    return status
 
 
 def change(repo: Path, round_: int) -> None:
@@ -72,7 +73,7 @@ def wait_for_new_etag(client: TestClient, etag: str, timeout: float = 30.0) -> s
     while time.monotonic() < deadline:
         response = client.get("/api/v1/entities", headers={"If-None-Match": etag})
         if response.status_code == 200:
-            return response.headers["etag"]
+            return str(response.headers["etag"])
         time.sleep(0.002)
     raise TimeoutError("the change never became visible")
 
