@@ -78,17 +78,19 @@ def wait_for_new_etag(client: TestClient, etag: str, timeout: float = 30.0) -> s
     raise TimeoutError("the change never became visible")
 
 
-def push_to_visible(client: TestClient, repo: Path, rounds: int) -> list[float]:
+def push_to_visible(client: TestClient, repo: Path, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds from sending a push to its answer, and to the change being served."""
     etag = client.get("/api/v1/entities").headers["etag"]
-    seconds = []
+    answered, seconds = [], []
     for round_ in range(rounds):
         change(repo, round_)
         started = time.perf_counter()
         assert push(client) == 202
+        answered.append(time.perf_counter() - started)
         etag = wait_for_new_etag(client, etag)
         seconds.append(time.perf_counter() - started)
         time.sleep(1.1)  # pushes a second apart: one burst is what the next figure measures
-    return seconds
+    return answered, seconds
 
 
 def fetches_for_100_pushes(client: TestClient, repo: Path) -> int:
@@ -136,11 +138,15 @@ def main() -> int:
             while client.get("/api/v1/entities").status_code != 200:
                 assert time.monotonic() < deadline, "the first ingest did not finish"
                 time.sleep(0.05)
-            seconds = push_to_visible(client, repo, args.rounds)
+            answered, seconds = push_to_visible(client, repo, args.rounds)
             fetches = fetches_for_100_pushes(client, repo)
         elapsed, recorded = backfill_seconds(root, repo, args.pulls)
     median = statistics.median(seconds)
     print(f"{args.manifests} manifests")
+    print(
+        f"signed push answered: worst {max(answered) * 1000:.0f} ms (target < 1000 ms)"
+        f" {verdict(max(answered) < 1.0)}"
+    )
     print(
         f"signed push -> visible in /api/v1/entities: median {median * 1000:.0f} ms,"
         f" worst {max(seconds) * 1000:.0f} ms (target < {VISIBLE_TARGET_SECONDS * 1000:.0f} ms)"

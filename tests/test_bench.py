@@ -59,3 +59,17 @@ def test_the_edits_benchmark_runs_on_a_small_repository() -> None:
         "20 concurrent writes of different branches",
     ):
         assert figure in result.stdout, result.stdout
+
+
+def test_the_webhooks_benchmark_runs_on_a_small_repository() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.webhooks", *("--manifests", "100", "--pulls", "10")]
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    for figure in ("push answered", "visible in /api/v1/entities", "100 pushes", "backfill"):
+        assert figure in result.stdout, result.stdout
+    assert "(10 recorded;" in result.stdout
