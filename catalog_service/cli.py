@@ -1,8 +1,10 @@
-"""``catalog-service``: serve, demo, validate, export, schema, db upgrade (DESIGN section 7)."""
+"""``catalog-service``: serve, demo, validate, export, schema, db upgrade, backfill-prs (DESIGN
+section 7)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -100,7 +102,26 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = database_commands.add_parser("upgrade", help="apply the database migrations")
     _config_option(upgrade, required=False)
     upgrade.set_defaults(run=_db_upgrade)
+
+    backfill = commands.add_parser(
+        "backfill-prs", help="record past merged manifest pull requests (safe to run again)"
+    )
+    _config_option(backfill)
+    backfill.add_argument(
+        "--since",
+        type=_moment,
+        help="only those merged from this date (YYYY-MM-DD, UTC) on; default: all",
+    )
+    backfill.set_defaults(run=_backfill_prs)
     return parser
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _config_option(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -256,6 +277,14 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     url = load_settings(args.config, defaults={"source": {"url": "."}}).database.url
     revision = upgrade(url)
     print(f"database {redact(url)} is at revision {revision}", file=sys.stderr)
+    return 0
+
+
+def _backfill_prs(args: argparse.Namespace) -> int:
+    from catalog_service.pull_requests.backfill import backfill
+
+    recorded = backfill(load_settings(args.config), args.since)
+    print(f"recorded {recorded} merged manifest pull requests", file=sys.stderr)
     return 0
 
 

@@ -1,9 +1,11 @@
 """When ingests run: every ``source.pollSeconds``, and at once when something asks.
 
 Requests that arrive together are merged: a trigger while an ingest runs asks for one more ingest
-after it, however many triggers came (100 webhook pushes in a second cause one or two fetches,
-not 100). Whatever ran the ingest, the same things follow it: the new snapshot is rendered and
-served, and the listeners (metrics, adoption history, Backstage events) hear of it.
+after it, however many triggers came, and ingests start at most once per ``min_gap`` seconds
+(1 s): a trigger after a quiet second ingests at once, and 100 webhook pushes in a second cause
+two or three fetches, not 100. Whatever ran the ingest, the same things follow it: the new
+snapshot is rendered and served, and the listeners (metrics, adoption history, Backstage events)
+hear of it.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ class Refresher:
         served: ServedSnapshot,
         interval: float,
         listeners: Sequence[IngestListener] = (),
+        min_gap: float = 1.0,
     ) -> None:
         self._ingestor = ingestor
         self._served = served
         self._interval = interval
+        self._min_gap = min(min_gap, interval)
         self._listeners = list(listeners)
         self._background: list[IngestListener] = []
         self._background_tasks: set[asyncio.Task[None]] = set()
@@ -88,9 +92,11 @@ class Refresher:
 
     async def run(self) -> None:
         """Ingest now, then whenever triggered or ``interval`` seconds passed; until cancelled."""
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
             self.runs += 1
+            started = loop.time()
             try:
                 await self.refresh()
             except CatalogError:
@@ -99,3 +105,5 @@ class Refresher:
                 logger.exception("unexpected error while ingesting")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
+            # A burst of triggers (a push per second or more) is merged into one ingest per gap.
+            await asyncio.sleep(max(0.0, started + self._min_gap - loop.time()))

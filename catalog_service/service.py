@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,22 +13,31 @@ from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.backstage_events import BackstageNotifier
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
+from catalog_service.github.client import GitHubClient
 from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.ingest import Ingestor, IngestOutcome
 from catalog_service.metrics import ServiceMetrics
-from catalog_service.pull_request_check import PullRequestChecker, repository_name
+from catalog_service.pull_request_check import PullRequestChecker
+from catalog_service.pull_requests.history import GitHistory
+from catalog_service.pull_requests.recorder import PullRequestRecorder
 from catalog_service.refresher import IngestListener, Refresher
 from catalog_service.served import ServedSnapshot
 from catalog_service.settings import Settings
 from catalog_service.sources.git import GitSource
+from catalog_service.webhooks.events import PullRequestChecks
+from catalog_service.webhooks.tasks import BackgroundTasks
 
 _SCP_LIKE = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>.+)$")
 _SSH_URL = re.compile(r"^(?:ssh|git)://(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?/(?P<path>.+)$")
 
 
-def build_ingestor(settings: Settings) -> Ingestor:
+def build_ingestor(settings: Settings, github: PyGithubClient | None = None) -> Ingestor:
+    """The ingestor; a private repository is fetched with the GitHub token, or with the App's
+    installation token (``github``), given to git through its environment, never its argv."""
     token = settings.github.token.get_secret_value() if settings.github.token else None
+    if token is None and github is not None and settings.github.app is not None:
+        token = github.access_token()
     source = GitSource(
         url=settings.source.url,
         branch=settings.source.branch,
@@ -75,6 +84,23 @@ def _repository_web_url(settings: Settings) -> str | None:
     return web.rstrip("/") if web is not None else None
 
 
+def gitops_repository(settings: Settings) -> str | None:
+    """``owner/name`` of the GitOps repository on GitHub: the one ``source.url`` names, or the
+    one ``source.webUrl`` names when the source URL is not GitHub's (a mirror, a local path)."""
+    github_hosts = {"github.com", urlsplit(settings.github.web_url).hostname}
+    derived = _web_url(settings.source.url)
+    if derived is not None and urlsplit(derived).hostname in github_hosts:
+        web: str | None = derived
+    else:
+        web = settings.source.webUrl
+    if web is None:
+        return None
+    parts = [part for part in urlsplit(web).path.split("/") if part]
+    if len(parts) < 2:
+        return None
+    return f"{parts[-2]}/{parts[-1].removesuffix('.git')}"
+
+
 def _web_url(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
@@ -104,8 +130,32 @@ class Services:
     validations: WorkGate
     adoption: AdoptionHistory | None = None  # None when the source is not a git repository
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
-    pull_request_checker: PullRequestChecker | None = None  # when GitHub is configured
+    github: GitHubClient | None = None  # None: no github.token or github.app configured
+    pull_request_checker: PullRequestChecks | None = None  # when GitHub is configured
     actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+
+    @property
+    def gitops_repository(self) -> str | None:
+        return gitops_repository(self.settings)
+
+    def recorder(self) -> PullRequestRecorder | None:
+        """Records merged manifest pull requests; None without a GitOps repository on GitHub."""
+        repository = self.gitops_repository
+        if repository is None:
+            return None
+        return PullRequestRecorder(
+            self.database,
+            repository,
+            self.settings.source.roots,
+            self.settings.platformTeam,
+            self.github,
+        )
+
+    def history(self) -> GitHistory | None:
+        """The mirror's history (for pull requests when there is no GitHub API)."""
+        source = self.ingestor.source
+        return source if isinstance(source, GitHistory) else None
 
     def close(self) -> None:
         """Stop what the parts run; the ingestor too when it was built here."""
@@ -121,10 +171,15 @@ def build_services(
     *,
     database: Database | None = None,
     limits: RequestLimits | None = None,
+    github: GitHubClient | None = None,
 ) -> Services:
-    """The service's parts; an ``ingestor`` passed in stays its caller's to close."""
+    """The service's parts; an ``ingestor`` passed in stays its caller's to close. A GitHub
+    client is built from the settings when none is passed and GitHub is configured."""
     owns_ingestor = ingestor is None
-    ingestor = ingestor or build_ingestor(settings)
+    if github is None and settings.github.configured:
+        github = PyGithubClient(settings.github)
+    if ingestor is None:
+        ingestor = build_ingestor(settings, github if isinstance(github, PyGithubClient) else None)
     database = database or Database(settings.database.url)
     served = ServedSnapshot(ingestor)
     metrics = ServiceMetrics.for_ingest(ingestor, database)
@@ -159,33 +214,23 @@ def build_services(
         validations=WorkGate(limits or RequestLimits(), "validate"),
         adoption=history,
         owns_ingestor=owns_ingestor,
-        pull_request_checker=_pull_request_checker(settings, ingestor, served),
+        pull_request_checker=_pull_request_checker(settings, ingestor, served, github),
         actions=actions,
+        github=github,
     )
 
 
 def _pull_request_checker(
-    settings: Settings, ingestor: Ingestor, served: ServedSnapshot
+    settings: Settings, ingestor: Ingestor, served: ServedSnapshot, github: GitHubClient | None
 ) -> PullRequestChecker | None:
     repository = gitops_repository(settings)
     source = ingestor.source
-    if not settings.github.configured or repository is None or not isinstance(source, GitSource):
+    if github is None or repository is None or not isinstance(source, GitSource):
         return None
-    github = PyGithubClient(settings.github)
     context = entity_context(settings)
     return PullRequestChecker(
         repository=repository, source=source, served=served, github=github, context=context
     )
-
-
-def gitops_repository(settings: Settings) -> str | None:
-    """The GitOps repository on GitHub (``owner/name``): the one ``source.url`` names when it
-    is GitHub's, else the one ``source.webUrl`` names (a mirror, a local path)."""
-    derived = _web_url(settings.source.url)
-    github_hosts = {"github.com", urlsplit(settings.github.web_url).hostname}
-    if derived is not None and urlsplit(derived).hostname in github_hosts:
-        return repository_name(derived)
-    return repository_name(settings.source.webUrl)
 
 
 def _adoption_history(

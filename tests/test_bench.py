@@ -72,3 +72,22 @@ def test_the_actions_benchmark_runs_on_a_small_repository() -> None:
     )
     for figure in ("dry-run promotion", "real promotion", "20 concurrent promotions"):
         assert figure in result.stdout, result.stdout
+
+
+def test_the_webhooks_benchmark_runs_on_a_small_repository() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.webhooks",
+            *("--manifests", "100", "--pulls", "10", "--rounds", "1"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    for figure in ("push answered", "visible in /api/v1/entities", "100 pushes", "backfill"):
+        assert figure in result.stdout, result.stdout
+    assert "(10 recorded;" in result.stdout

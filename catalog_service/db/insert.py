@@ -14,6 +14,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
 
+def insert_statement(session: Session, model: type[DeclarativeBase]) -> Any:
+    """The dialect's INSERT (with ``on_conflict_do_update``/``_nothing``) for ``model``."""
+    return _insert(session, model)
+
+
 def _insert(session: Session, model: type[DeclarativeBase]) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

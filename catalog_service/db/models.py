@@ -161,3 +161,13 @@ class StateEntry(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime]
+
+
+class WebhookRejection(Base):
+    """Deliveries refused for their signature, counted by event (their ids cannot be trusted,
+    so they are not stored as deliveries)."""
+
+    __tablename__ = "webhook_rejections"
+
+    event: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,6 +1,7 @@
 """GitHub webhook deliveries, by ``X-GitHub-Delivery``: a repeated delivery changes nothing.
 
-Deliveries refused for their signature are never stored (nothing from an unsigned request is).
+Deliveries refused for their signature are never stored (nothing from an unsigned request is):
+only counted, per event, in ``webhook_rejections``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from catalog_service.db.insert import insert_ignoring_conflicts
-from catalog_service.db.models import WebhookDelivery
+from catalog_service.db.insert import insert_ignoring_conflicts, insert_statement
+from catalog_service.db.models import WebhookDelivery, WebhookRejection
 
-# received: stored, being worked on in the background; then processed, ignored or failed.
+# received: stored, being worked on; then processed or ignored; failed: its background work
+# failed (logged; counted as processed, which it was: the reconcile job retries what it missed).
 DeliveryOutcome = Literal["received", "processed", "ignored", "failed"]
 
 
@@ -57,8 +59,8 @@ def get(session: Session, delivery_id: str) -> WebhookDelivery | None:
 
 
 def count_by_event_outcome(session: Session) -> dict[tuple[str, str], int]:
-    """``{(event, outcome): deliveries}`` with the repeats as outcome ``duplicate``, for
-    ``idp_webhook_deliveries_total``."""
+    """``{(event, outcome): deliveries}`` with the repeats as outcome ``duplicate`` and the
+    refused ones as ``rejected``, for ``idp_webhook_deliveries_total``."""
     query = select(
         WebhookDelivery.event,
         WebhookDelivery.outcome,
@@ -66,8 +68,28 @@ def count_by_event_outcome(session: Session) -> dict[tuple[str, str], int]:
         func.coalesce(func.sum(WebhookDelivery.duplicates), 0),
     ).group_by(WebhookDelivery.event, WebhookDelivery.outcome)
     counts: dict[tuple[str, str], int] = {}
-    for event, outcome, deliveries, duplicates in session.execute(query):
+    for event, stored, deliveries, duplicates in session.execute(query):
+        outcome = "processed" if stored == "failed" else stored
         counts[event, outcome] = counts.get((event, outcome), 0) + deliveries
         if duplicates:
             counts[event, "duplicate"] = counts.get((event, "duplicate"), 0) + int(duplicates)
+    for event, rejected in rejections_by_event(session).items():
+        counts[event, "rejected"] = rejected
     return counts
+
+
+def count_rejection(session: Session, event: str) -> None:
+    """One more delivery refused for its signature (two at once both count)."""
+    statement = insert_statement(session, WebhookRejection).values(event=event, count=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["event"], set_={"count": WebhookRejection.count + 1}
+        )
+    )
+
+
+def rejections_by_event(session: Session) -> dict[str, int]:
+    return {
+        event: count
+        for event, count in session.execute(select(WebhookRejection.event, WebhookRejection.count))
+    }

@@ -16,11 +16,13 @@ from fastapi import FastAPI
 
 from catalog_service import __version__
 from catalog_service.db import Database, upgrade
+from catalog_service.github.client import GitHubClient
 from catalog_service.http.docs import install_docs
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.routes import api_router
 from catalog_service.http.validation import RequestLimits
 from catalog_service.ingest import Ingestor
+from catalog_service.pull_requests.jobs import reconcile_forever
 from catalog_service.service import Services, build_services
 from catalog_service.settings import Settings
 
@@ -34,24 +36,30 @@ def create_app(
     poll: bool = True,
     limits: RequestLimits | None = None,
     database: Database | None = None,
+    github: GitHubClient | None = None,
 ) -> FastAPI:
     """The service. With ``poll``, it ingests at start and then every ``source.pollSeconds``
     (and at once when triggered). The database is migrated at start.
 
     An ingestor built here is closed at shutdown (its git processes killed); one passed in
     belongs to the caller."""
-    services = build_services(settings, ingestor, database=database, limits=limits)
+    services = build_services(settings, ingestor, database=database, limits=limits, github=github)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, services.database.url)
-        task = asyncio.create_task(services.refresher.run()) if poll else None
+        tasks = [asyncio.create_task(services.refresher.run())] if poll else []
+        recorder = services.recorder()
+        if poll and recorder is not None and services.github is not None:
+            minutes = services.settings.github.reconcileMinutes
+            tasks.append(asyncio.create_task(reconcile_forever(recorder, minutes)))
         try:
             yield
         finally:
+            await services.tasks.close()  # deliveries' work: a moment to finish, then cancelled
             # First: an ingest blocked on git ends now, not at git's timeout.
             services.close()
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -27,11 +27,13 @@ class RequestLimits:
     queue_seconds: float = 5.0  # longest wait for a turn before answering 429
 
 
-async def read_body(request: Request, limit: int, limits: RequestLimits) -> bytes:
+async def read_body(
+    request: Request, limit: int, limits: RequestLimits, what: str = "a manifest"
+) -> bytes:
     """The request body, at most ``limit`` bytes, received within the time limits."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"the body is over {limit:,} bytes, the limit for a manifest")
+        raise PayloadTooLargeError(f"the body is over {limit:,} bytes, the limit for {what}")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limits.body_total_seconds
     chunks: list[bytes] = []
@@ -50,9 +52,7 @@ async def read_body(request: Request, limit: int, limits: RequestLimits) -> byte
             ) from None
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLargeError(
-                f"the body is over {limit:,} bytes, the limit for a manifest"
-            )
+            raise PayloadTooLargeError(f"the body is over {limit:,} bytes, the limit for {what}")
         chunks.append(chunk)
     return b"".join(chunks)
 

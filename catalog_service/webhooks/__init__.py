@@ -1,0 +1,1 @@
+"""GitHub webhooks: verified deliveries, deduplicated, dispatched to background work."""

@@ -43,3 +43,9 @@ def delivery(db: Database, delivery_id: str, event: str, outcome: str | None) ->
         webhook_deliveries.record_if_absent(session, delivery_id, event)
         if outcome is not None:
             webhook_deliveries.set_outcome(session, delivery_id, outcome)  # type: ignore[arg-type]
+
+
+def rejected(db: Database, event: str) -> None:
+    """A delivery refused for its signature: counted, not stored."""
+    with db.session() as session:
+        webhook_deliveries.count_rejection(session, event)

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from catalog_service.db import Database
 from catalog_service.metrics import DatabaseCollector, DatabaseCounts, ServiceMetrics
-from tests.metrics.db_records import action_call, delivery, merged_pull_request
+from tests.metrics.db_records import action_call, delivery, merged_pull_request, rejected
 from tests.metrics.support import Scrape, metrics_app
 
 
@@ -40,6 +40,9 @@ def test_the_counters_count_the_records(database: Database) -> None:
     delivery(database, "d1", "pull_request", None)  # GitHub delivered it again
     delivery(database, "d2", "pull_request", "ignored")
     delivery(database, "d3", "push", None)  # still being worked on: not counted yet
+    delivery(database, "d4", "push", "failed")  # its background work failed: it was processed
+    rejected(database, "push")
+    rejected(database, "push")
 
     found = scrape(service(database))
 
@@ -56,11 +59,11 @@ def test_the_counters_count_the_records(database: Database) -> None:
         ("pull_request", "processed"): 1,
         ("pull_request", "duplicate"): 1,
         ("pull_request", "ignored"): 1,
-        ("pull_request", "failed"): 0,
-        ("push", "processed"): 0,
+        ("pull_request", "rejected"): 0,
+        ("push", "processed"): 1,
         ("push", "duplicate"): 0,
         ("push", "ignored"): 0,
-        ("push", "failed"): 0,
+        ("push", "rejected"): 2,
     }
 
 

@@ -10,8 +10,11 @@ from catalog_service.http.routes import (
     dashboard,
     health,
     metrics,
+    pull_requests,
+    webhooks,
 )
 
 api_router = APIRouter()
-for _module in (catalog, health, adoption, dashboard, metrics, actions, audit):
+_routers = (catalog, health, adoption, dashboard, metrics, actions, audit, webhooks, pull_requests)
+for _module in _routers:
     api_router.include_router(_module.router)

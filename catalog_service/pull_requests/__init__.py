@@ -1,0 +1,1 @@
+"""Merged manifest pull requests: recorded from a webhook, the reconcile job and the backfill."""
