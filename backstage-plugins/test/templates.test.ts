@@ -124,7 +124,7 @@ describe('the software templates, dry-run by a real scaffolder', () => {
       type: 'service',
       description: 'Card payments API',
       lifecycle: 'experimental',
-      source: { repository: 'acme/payments-api' },
+      sourceRepository: 'acme/payments-api',
       image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments-api',
       environments: { dev: { version: '0.1.0' } },
       requestedBy: ALICE,

@@ -20,6 +20,10 @@ class _Input(BaseModel):
 
     requestedBy: Ref = Field(description="The Backstage user ref of who asked: user:default/alice")
     dryRun: bool = Field(False, description="Answer the diff only; change nothing anywhere")
+    requestedByGroups: list[Ref] = Field(
+        default_factory=list,
+        description="The requester's groups (group:default/team-a): count for protected targets",
+    )
 
 
 class Link(BaseModel):
@@ -83,10 +87,6 @@ class PromoteImageInput(_Input):
     from_: Name = Field(alias="from", description="The environment whose version is promoted")
     to: Name | None = Field(None, description="Default: the next environment in the order")
     version: Version | None = Field(None, description="Must equal the version in `from`")
-    requestedByGroups: list[Ref] = Field(
-        default_factory=list,
-        description="The requester's groups (group:default/team-a): count for protected targets",
-    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -16,7 +16,7 @@ export const examples: TemplateExample[] = [
             owner: 'team-payments',
             type: 'service',
             description: 'Card payments API',
-            source: { repository: 'acme/payments-api' },
+            sourceRepository: 'acme/payments-api',
             image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments-api',
             environments: { dev: { version: '0.1.0' } },
           },

@@ -36,11 +36,8 @@ export const createApplicationInput = {
       )
       .optional()
       .describe('Links shown on the entity page'),
-  source: (z: Z) =>
-    z
-      .object({ repository: z.string().describe('GitHub owner/repo of the source code') })
-      .optional()
-      .describe('Where the code lives (service, etl)'),
+  sourceRepository: (z: Z) =>
+    z.string().optional().describe('Where the code lives (service, etl): GitHub owner/repo'),
   image: (z: Z) => z.string().optional().describe('The container image, without tag (service, etl)'),
   chart: (z: Z) =>
     z

@@ -42,7 +42,7 @@ describe('idp:image:promote', () => {
           dryRun: false,
         },
       });
-      assert.equal(outputs.branch, `idp/promote-image/${step.input.name}`);
+      assert.equal(outputs.branch, `idp/promote-image/${step.input.application}`);
       assert.match(String(outputs.pullRequestUrl), /\/pull\/\d+$/);
       assert.match(String(outputs.diff), new RegExp(`\\+    ${step.input.to}: `));
       assert.equal(outputs.changed, true);
