@@ -9,85 +9,99 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
+def run_bench(module: str, *args: str) -> str:
+    """``python -m bench.<module> ARGS`` on a small input; its standard output."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.ingest", "--manifests", "150", "--refreshes", "2"],
+        [sys.executable, "-m", f"bench.{module}", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=True,
     )
+    return result.stdout
+
+
+def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("ingest", "--manifests", "150", "--refreshes", "2")
     for figure in (
         "CSafeLoader floor",
         "cold ingest / floor",
         "one-file refresh",
         "service RSS",
     ):
-        assert figure in result.stdout, result.stdout
+        assert figure in stdout, stdout
     # 150 applications with 2 resources each, in 150 systems
-    assert "600 entities" in result.stdout
+    assert "600 entities" in stdout
 
 
 def test_the_review_benchmark_runs_on_a_small_catalog() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.review", "--manifests", "150", "--repeats", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    stdout = run_bench("review", "--manifests", "150", "--repeats", "1")
     for figure in ("assemble alone", "version bump", "deleted manifest", "check_text without"):
-        assert figure in result.stdout, result.stdout
-    assert "600 entities" in result.stdout  # 150 applications, 2 resources each, 150 systems
+        assert figure in stdout, stdout
+    assert "600 entities" in stdout  # 150 applications, 2 resources each, 150 systems
 
 
 def test_the_edits_benchmark_runs_on_a_small_repository() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.edits", "--manifests", "50", "--runs", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    stdout = run_bench("edits", "--manifests", "50", "--runs", "1")
     for figure in (
         "dry-run promotion, typical manifest",
         "applications in one",
         "real promotion, branch pushed to a local bare remote",
         "20 concurrent writes of different branches",
     ):
-        assert figure in result.stdout, result.stdout
+        assert figure in stdout, stdout
 
 
 def test_the_actions_benchmark_runs_on_a_small_repository() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.actions", "--manifests", "120", "--runs", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    stdout = run_bench("actions", "--manifests", "120", "--runs", "2")
     for figure in ("dry-run promotion", "real promotion", "20 concurrent promotions"):
-        assert figure in result.stdout, result.stdout
+        assert figure in stdout, stdout
 
 
 def test_the_webhooks_benchmark_runs_on_a_small_repository() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.webhooks",
-            *("--manifests", "100", "--pulls", "10", "--rounds", "1"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    stdout = run_bench("webhooks", "--manifests", "100", "--pulls", "10", "--rounds", "1")
     for figure in ("push answered", "visible in /api/v1/entities", "100 pushes", "backfill"):
-        assert figure in result.stdout, result.stdout
-    assert "(10 recorded;" in result.stdout
+        assert figure in stdout, stdout
+    assert "(10 recorded;" in stdout
+
+
+def test_the_metrics_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("metrics", "--manifests", "150", "--scrapes", "2")
+    for figure in ("first scrape after the ingest", "later scrapes", "reading the database"):
+        assert figure in stdout, stdout
+    assert "150 manifests: 600 entities" in stdout
+
+
+def test_the_dashboard_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("dashboard", "--manifests", "150", "--requests", "2")
+    assert "150 manifests: 600 entities, ingested" in stdout, stdout
+    for period in ("30d", "90d", "1y "):
+        assert f"GET /dashboard?period={period}: first" in stdout, stdout
+    assert stdout.count("(target 200 ms") == 3
+
+
+def test_the_pull_request_check_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("pr_check", "--manifests", "60", "--pulls", "1")
+    assert "one-manifest pull request checked and posted" in stdout, stdout
+
+
+def test_the_serving_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("serve", "--manifests", "60", "--readers", "4", "--validate-kb", "16")
+    for figure in (
+        "start to /readyz 200",
+        "ready to first full entities",
+        "gzip ratio /api/v1/entities ",
+        "gzip ratio /api/v1/entities.yaml",
+        "peak RSS, 4 slow full readers",
+        "worst /healthz, 2 alias-heavy validates",
+    ):
+        assert figure in stdout, stdout
+    assert "240 entities" in stdout  # 60 applications, 2 resources each, 60 systems
+    assert "validate answers: 200 in" in stdout
+
+
+def test_the_adoption_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("adoption", "--manifests", "300", "--commits", "60", "--new-commits", "2")
+    assert "first walk (61 commits, 21 days)" in stdout, stdout
+    assert "a new commit adds its day (median of 2)" in stdout, stdout
