@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -28,7 +25,6 @@ from catalog_service.http.routes.dashboard import today
 from catalog_service.service import Services
 from tests.adoption.support import commit_at, vendor_yaml
 from tests.support.repos import GitOpsRepo
-from tests.support.servers import free_port
 from tests.support.settings import SettingsFactory
 
 TODAY = dt.date(2026, 3, 31)
@@ -116,23 +112,3 @@ def dashboard_client(
     with TestClient(app) as client:
         seed(app_services(app), known_data=known_data)
         yield client
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """A real uvicorn server of ``app`` on a loopback port, lifespan included (the database is
-    migrated at start); answers its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "uvicorn did not stop"

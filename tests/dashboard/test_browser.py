@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from catalog_service.http.app import app_services
-from tests.dashboard.support import dashboard_app, known_repository, seed, serving
+from tests.dashboard.support import dashboard_app, known_repository, seed
 from tests.support.repos import GitOpsRepo
+from tests.support.servers import uvicorn_server
 from tests.support.settings import SettingsFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,7 +53,7 @@ def test_the_dashboard_in_a_browser(
 ) -> None:
     known_repository(gitops)
     app = dashboard_app(make_settings, web_url="https://github.com/acme/gitops")
-    with serving(app) as base:
+    with uvicorn_server(app) as base:
         seed(app_services(app), known_data=True)
         page.goto(f"{base}/dashboard")
         assert page.title() == "Platform adoption"
@@ -84,7 +85,7 @@ def test_an_empty_repository_in_a_browser(
 ) -> None:
     gitops.commit("Empty")
     app = dashboard_app(make_settings)
-    with serving(app) as base:
+    with uvicorn_server(app) as base:
         seed(app_services(app), known_data=False)
         page.goto(f"{base}/dashboard")
         assert page.locator("#first-day").is_visible()

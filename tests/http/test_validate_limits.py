@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -23,7 +22,7 @@ from catalog_service.http.deps import Checker, ServicesDep, manifest_checker
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.settings import Settings
 from tests.support.manifests import application_yaml
-from tests.support.servers import free_port
+from tests.support.servers import uvicorn_server
 from tests.support.settings import SettingsFactory
 
 VALID = application_yaml("orders").encode()
@@ -152,23 +151,6 @@ def test_validations_over_the_limit_answer_429_and_healthz_keeps_answering(
 # -- slow bodies, through a real server ---------------------------------------------------------
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[int]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise AssertionError("the server did not start")
-            threading.Event().wait(0.01)
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(30)
-
-
 def read_answer(sock: socket.socket) -> bytes:
     """Everything the server sends until it closes the connection."""
     sock.settimeout(30)
@@ -191,7 +173,8 @@ LIMITS = RequestLimits(body_idle_seconds=0.3, body_total_seconds=1.0)
 
 
 def test_a_body_that_stops_coming_is_answered_408(settings: Settings) -> None:
-    with serving(create_app(settings, poll=False, limits=LIMITS)) as port:
+    with uvicorn_server(create_app(settings, poll=False, limits=LIMITS)) as base:
+        port = int(base.rsplit(":", 1)[1])
         with send_headers(port, len(VALID)) as sock:
             sock.sendall(VALID[:10])  # and then nothing more
             answer = read_answer(sock)
@@ -205,7 +188,8 @@ def test_a_body_that_stops_coming_is_answered_408(settings: Settings) -> None:
 
 
 def test_a_body_that_trickles_is_cut_at_the_total_limit(settings: Settings) -> None:
-    with serving(create_app(settings, poll=False, limits=LIMITS)) as port:
+    with uvicorn_server(create_app(settings, poll=False, limits=LIMITS)) as base:
+        port = int(base.rsplit(":", 1)[1])
         body = b"# " + b"x" * 1000 + b"\n"
         with send_headers(port, len(body)) as sock:
             sock.settimeout(30)

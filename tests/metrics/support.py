@@ -3,14 +3,9 @@ metrics router, a real uvicorn server in a thread, and reading an exposition."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-import uvicorn
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -20,7 +15,6 @@ from catalog_service.http.routes.metrics import router
 from catalog_service.metrics import ServiceMetrics
 from tests.support.manifests import application_yaml, system_yaml
 from tests.support.repos import GitOpsRepo
-from tests.support.servers import free_port
 
 BROKEN = "apiVersion: idp/v1alpha1\nkind: Application\nmetadata:\n  name: Not_A_Label\n"
 # Two refused documents in one file: one invalid manifest file.
@@ -56,27 +50,6 @@ def metrics_app(metrics: ServiceMetrics) -> FastAPI:
     app.include_router(router)
     app.dependency_overrides[get_services] = lambda: SimpleNamespace(metrics=metrics)
     return app
-
-
-@contextmanager
-def uvicorn_server(app: FastAPI) -> Iterator[str]:
-    """A real uvicorn server on a loopback port, in a thread; answers its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "uvicorn did not stop"
 
 
 @dataclass

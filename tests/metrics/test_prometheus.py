@@ -21,10 +21,10 @@ from catalog_service.db import Database, upgrade
 from catalog_service.metrics import ServiceMetrics
 from catalog_service.service import build_ingestor
 from tests.metrics.db_records import merged_pull_request
-from tests.metrics.support import EXPECTED_MANIFESTS, metrics_app, populate, uvicorn_server
+from tests.metrics.support import EXPECTED_MANIFESTS, metrics_app, populate
 from tests.metrics.test_rules_and_dashboard import ALERTS, dashboard_expressions
 from tests.support.repos import GitOpsRepo
-from tests.support.servers import free_port
+from tests.support.servers import free_port, uvicorn_server
 from tests.support.settings import SettingsFactory
 
 WAIT_SECONDS = 30

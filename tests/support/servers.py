@@ -6,11 +6,15 @@ import hashlib
 import socket
 import subprocess
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIEnvironment
+
+import uvicorn
 
 
 def free_port() -> int:
@@ -152,3 +156,23 @@ def file_hashes(root: Path) -> dict[str, str]:
         else:
             found[relative] = f"dir {stat.st_mode:o}"
     return found
+
+
+@contextmanager
+def uvicorn_server(app: Any) -> Iterator[str]:
+    """A real uvicorn server of ``app`` on a loopback port, in a thread, lifespan included (the
+    service's database is migrated at start); answers its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "uvicorn did not stop"
