@@ -14,18 +14,14 @@ import argparse
 import asyncio
 import datetime as dt
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 
 from bench.ingest import SYSTEMS, make_repository, settings_for
+from bench.servers import uvicorn_thread
 from catalog_service.db import Database, adoption, audit, pull_requests
 from catalog_service.http.app import app_services, create_app
 from catalog_service.ingest import IngestOutcome
@@ -34,22 +30,6 @@ from catalog_service.service import Services
 TARGET_SECONDS = 0.200
 DAYS = 365
 RECORDS = 2_000
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 def fill_database(database: Database, manifests: int, today: dt.date) -> None:
@@ -120,7 +100,7 @@ def main() -> int:
         )
         app = create_app(settings, poll=False)
         services = app_services(app)
-        with serving(app) as base, httpx.Client(timeout=60) as client:
+        with uvicorn_thread(app) as base, httpx.Client(timeout=60) as client:
             outcome = asyncio.run(ingest_and_walk(services))
             print(f"{args.manifests} manifests: {outcome.entities} entities, ingested")
             fill_database(services.database, args.manifests, dt.datetime.now(dt.UTC).date())

@@ -10,12 +10,9 @@ with 10,000 manifests under 300 MB.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +21,7 @@ from statistics import median
 import httpx
 import yaml
 
+from bench.servers import memory_kb, service_process
 from catalog_service.service import build_ingestor
 from catalog_service.settings import Settings, load_settings
 
@@ -113,46 +111,10 @@ def write_config(settings: Settings, path: Path) -> Path:
 def service_rss_mb(repo: Path, cache: Path) -> float:
     """Resident memory of a real service process that ingested the repository and served it."""
     config = write_config(settings_for(repo, cache), cache.parent / "bench-config.yaml")
-    with socket.socket() as probe:  # a free port, for a server started just after
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "catalog_service",
-            "serve",
-            "--config",
-            str(config),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "CATALOG_LOG_LEVEL": "WARNING"},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the service did not become ready")
+    with service_process(config, ready_within=120) as (process, base, _):
         httpx.get(f"{base}/api/v1/entities", timeout=60)
         httpx.get(f"{base}/api/v1/entities.yaml", timeout=120)
-        status = Path(f"/proc/{process.pid}/status").read_text()
-        rss_kb = next(
-            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
-        )
-        return rss_kb / 1024
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        return memory_kb(process.pid, "VmRSS") / 1024
 
 
 def main() -> int:

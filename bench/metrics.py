@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +19,10 @@ from statistics import median
 from types import SimpleNamespace
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from bench.ingest import make_repository, settings_for
+from bench.servers import uvicorn_thread
 from catalog_service.db import Database, pull_requests, upgrade
 from catalog_service.http.deps import get_services
 from catalog_service.http.routes.metrics import router
@@ -36,21 +35,12 @@ SCRAPE_TARGET_SECONDS = 0.050
 
 @contextmanager
 def serving(metrics: ServiceMetrics) -> Iterator[str]:
+    """The metrics router alone over ``metrics``; yields the URL of ``/metrics``."""
     app = FastAPI()
     app.include_router(router)
     app.dependency_overrides[get_services] = lambda: SimpleNamespace(metrics=metrics)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/metrics"
-    finally:
-        server.should_exit = True
-        thread.join()
+    with uvicorn_thread(app) as base:
+        yield f"{base}/metrics"
 
 
 def timed_scrape(client: httpx.Client, url: str) -> float:

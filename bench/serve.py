@@ -14,9 +14,7 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from bench.ingest import make_repository, settings_for, write_config
+from bench.servers import memory_kb, service_process
 from catalog_service.domain.loading import MAX_EXPANDED_NODES
 from catalog_service.domain.parsing import MAX_FILE_BYTES
 
@@ -40,47 +39,12 @@ def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def memory_kb(pid: int, field: str) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field))
-
-
 @contextmanager
 def service(repo: Path, root: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, float]]:
     """A real service process; yields it, its base URL and the seconds it took to be ready."""
     config = write_config(settings_for(repo, root / "mirror-serve"), root / "serve-config.yaml")
-    port = free_port()
-    started = time.perf_counter()
-    command = ["serve", "--config", str(config), "--port", str(port)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "catalog_service", *command],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "CATALOG_LOG_LEVEL": "WARNING"},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.02)
-        else:
-            raise RuntimeError("the service did not become ready")
-        yield process, base, time.perf_counter() - started
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with service_process(config, ready_within=300) as running:
+        yield running
 
 
 def raw_size(base: str, path: str, encoding: str) -> tuple[int, str]:
