@@ -26,6 +26,8 @@ export interface ActionsService extends GitopsService {
   branches(): Map<string, string>;
   /** A file as the bare repository holds it on `branch`. */
   fileAt(branch: string, relativePath: string): string;
+  /** The files `branch` changes against main, sorted. */
+  changedFiles(branch: string): string[];
   /** The audit log, newest first: what the service was asked, by whom, and how it ended. */
   audit(query?: Record<string, string>): Promise<AuditEntry[]>;
 }
@@ -51,7 +53,7 @@ export async function startActionsService(config: Record<string, unknown> = {}):
     `#!/bin/sh\nwhile read old new ref; do\n  case "$ref" in *${REFUSED_BRANCH_PART}*) echo "policy: $ref is not allowed" >&2; exit 1;; esac\ndone\n`,
     { mode: 0o755 },
   );
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: service.remote, encoding: 'utf8' });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: service.remote, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     ...service,
     branches() {
@@ -59,6 +61,7 @@ export async function startActionsService(config: Record<string, unknown> = {}):
       return new Map(lines.filter(Boolean).map(line => line.split(' ') as [string, string]));
     },
     fileAt: (branch, relativePath) => git('show', `${branch}:${relativePath}`),
+    changedFiles: branch => git('diff', '--name-only', `main...${branch}`).trim().split('\n').filter(Boolean).sort(),
     async audit(query = {}) {
       const url = `${service.baseUrl}/api/v1/audit?${new URLSearchParams(query)}`;
       const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });

@@ -30,16 +30,26 @@ export class IdpServiceClient {
    */
   async run(action: IdpActionName, body: object, signal?: AbortSignal): Promise<IdpActionResult> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1/actions/${action}`;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        Authorization: `Bearer ${this.token}`,
-      },
-      body: JSON.stringify(body),
-      signal,
-    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          Authorization: `Bearer ${this.token}`,
+        },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) {
+        throw error; // the task was cancelled: nothing to explain
+      }
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, a DNS error) is its cause.
+      const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      throw new Error(`${action}: cannot reach the IDP catalog service at ${url}: ${cause}`);
+    }
     const text = await response.text();
     if (response.status >= 400 && response.status < 500) {
       throw new InputError(`${action}: ${serviceMessage(text) ?? `HTTP ${response.status}`}`);

@@ -1,6 +1,9 @@
 import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
 
+// backstage-plugins/test/actions.test.ts runs every example against the real service on the demo
+// GitOps repository (examples/gitops): the names and versions here are the ones that work there.
+
 export const examples: TemplateExample[] = [
   {
     description: 'A new in-house service with its first dev version',
@@ -11,13 +14,13 @@ export const examples: TemplateExample[] = [
           action: 'idp:application:create',
           name: 'Open the manifest pull request',
           input: {
-            name: 'payments-api',
+            name: 'refund-api',
             system: 'payments',
             owner: 'team-payments',
             type: 'service',
-            description: 'Card payments API',
-            sourceRepository: 'acme/payments-api',
-            image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments-api',
+            description: 'Card refunds API',
+            sourceRepository: 'acme/refund-api',
+            image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/refund-api',
             environments: { dev: { version: '0.1.0' } },
           },
         },
@@ -33,16 +36,16 @@ export const examples: TemplateExample[] = [
           action: 'idp:application:create',
           name: 'Open the manifest pull request',
           input: {
-            name: 'keycloak',
+            name: 'vault',
             system: 'identity',
             owner: 'group:default/team-identity',
             type: 'vendor',
             lifecycle: 'experimental',
-            tags: ['sso'],
-            chart: { repository: 'https://charts.example.com', name: 'keycloak' },
+            tags: ['secrets'],
+            chart: { repository: 'https://helm.releases.hashicorp.com', name: 'vault' },
             components: [{ name: 'db', type: 'postgresql' }],
-            secrets: [{ env: 'KC_DB_PASSWORD', secret: 'identity/keycloak-db', key: 'password' }],
-            environments: { dev: { version: '24.0.1' }, prod: { version: '24.0.1', replicas: 2 } },
+            secrets: [{ env: 'VAULT_DB_PASSWORD', secret: 'identity/vault-db', key: 'password' }],
+            environments: { dev: { version: '0.28.1' }, prod: { version: '0.28.1', replicas: 2 } },
           },
         },
       ],

@@ -1,0 +1,220 @@
+// The scaffolder actions against the real catalog service, which pushes its branches to a local
+// bare repository: every example, dry and real runs, and the service's own refusals (409, 422,
+// 403, 401, and a 502 from a pre-receive hook). Only "the service cannot be reached" is tested
+// beside each action (plugins/scaffolder-backend-module-idp/src/actions/*/*.test.ts).
+import { InputError } from '@backstage/errors';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import yaml from 'yaml';
+import { createIdpApplicationCreateAction } from '../plugins/scaffolder-backend-module-idp/src/actions/createApplication/createApplication';
+import { examples as createExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/createApplication/createApplication.examples';
+import { createIdpImagePromoteAction } from '../plugins/scaffolder-backend-module-idp/src/actions/promoteImage/promoteImage';
+import { examples as promoteExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/promoteImage/promoteImage.examples';
+import { IdpServiceClient } from '../plugins/scaffolder-backend-module-idp/src/service/IdpServiceClient';
+import { runAction, TEST_USER } from '../plugins/scaffolder-backend-module-idp/src/testing/actionContext';
+import { type ActionsService, PROD_PROMOTERS, REFUSED_BRANCH_PART, startActionsService } from './support/actionsService';
+
+const ALICE = 'user:default/alice';
+// TEST_USER: spec.memberOf team-payments, a memberOf relation to team-platform (may promote to prod).
+const ALICE_GROUPS = ['group:default/team-payments', 'group:default/team-platform'];
+// The same user in team-payments only: not among the prod promoters.
+const ALICE_NOT_PLATFORM = { entity: { ...TEST_USER, relations: [] } };
+
+let service: ActionsService | undefined;
+before(async () => {
+  service = await startActionsService();
+});
+after(async () => {
+  await service?.stop();
+});
+
+function theService(): ActionsService {
+  assert.ok(service, 'the catalog service did not start');
+  return service;
+}
+
+function client(token = theService().token): IdpServiceClient {
+  return new IdpServiceClient(theService().baseUrl, token);
+}
+
+function stepInput(example: { example: string }): Record<string, any> {
+  return yaml.parse(example.example).steps[0].input;
+}
+
+/** The file a diff is about (`+++ b/<path>`). */
+function diffPath(diff: unknown): string {
+  const match = /^\+\+\+ b\/(.+)$/m.exec(String(diff));
+  assert.ok(match, `no +++ line in the diff:\n${diff}`);
+  return match[1];
+}
+
+/** Asserts `error` is an InputError whose message matches `pattern`. */
+function inputError(pattern: RegExp) {
+  return (error: Error) => {
+    assert.ok(error instanceof InputError, `${error.name}: ${error.message}`);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('idp:application:create against the real service', () => {
+  const action = () => createIdpApplicationCreateAction({ client: client() });
+
+  for (const [index, example] of createExamples.entries()) {
+    it(`runs example ${index + 1} for real: the manifest on a new branch, main untouched`, async () => {
+      const input = stepInput(example);
+      const { outputs } = await runAction(action(), input);
+      const branch = `idp/create-${input.name}`;
+      assert.equal(outputs.branch, branch);
+      assert.equal(outputs.pullRequestUrl, undefined, 'a plain git remote has no pull request');
+      assert.equal(outputs.changed, true);
+      const file = diffPath(outputs.diff);
+      assert.equal(file, `apps/${input.system}/${input.name}.yaml`);
+      assert.ok(theService().branches().has(branch), `${branch} is not in the bare repository`);
+      assert.deepEqual(theService().changedFiles(branch), [file]);
+      const written = theService().fileAt(branch, file);
+      const added = String(outputs.diff).split('\n').filter(line => line.startsWith('+') && !line.startsWith('+++'));
+      assert.equal(written, `${added.map(line => line.slice(1)).join('\n')}\n`, 'the branch holds what the diff shows');
+      const manifest = yaml.parse(written);
+      assert.equal(manifest.metadata.name, input.name);
+      assert.equal(manifest.metadata.owner, input.owner);
+      assert.deepEqual(manifest.spec.environments, input.environments);
+      assert.throws(() => theService().fileAt('main', file), /does not exist|exists on disk, but not in/);
+      const [entry] = await theService().audit({ action: 'create-application' });
+      assert.equal(entry.actor, ALICE);
+      assert.equal(entry.outcome, 'succeeded');
+      assert.equal(entry.branch, branch);
+      assert.deepEqual(entry.inputs.requestedByGroups, ALICE_GROUPS);
+    });
+  }
+
+  it('dry-runs: the diff of the new manifest, no branch anywhere', async () => {
+    const branchesBefore = theService().branches();
+    const input = { name: 'ledger-exporter', system: 'payments', owner: 'team-payments', type: 'service', sourceRepository: 'acme/ledger-exporter', image: 'registry.acme.example/ledger-exporter' };
+    const { outputs } = await runAction(action(), input, { isDryRun: true });
+    assert.equal(diffPath(outputs.diff), 'apps/payments/ledger-exporter.yaml');
+    assert.match(String(outputs.diff), /^\+  name: ledger-exporter$/m);
+    assert.equal(outputs.branch, undefined);
+    assert.equal(outputs.pullRequestUrl, undefined);
+    assert.deepEqual(theService().branches(), branchesBefore);
+    const [entry] = await theService().audit({ action: 'create-application' });
+    assert.equal(entry.dryRun, true);
+    assert.equal(entry.outcome, 'succeeded');
+  });
+
+  it('takes requestedBy from the user entity when the task has no ref', async () => {
+    const input = { name: 'refund-worker', system: 'payments', owner: 'team-payments', type: 'service', sourceRepository: 'acme/refund-worker', image: 'registry.acme.example/refund-worker' };
+    await runAction(action(), input, { isDryRun: true, user: { entity: TEST_USER } });
+    const [entry] = await theService().audit({ action: 'create-application' });
+    assert.equal(entry.actor, ALICE);
+    assert.deepEqual(entry.inputs.requestedByGroups, ALICE_GROUPS);
+  });
+
+  it('409 for a name the catalog has: an InputError with the service message', async () => {
+    const input = { name: 'payments-api', system: 'payments', owner: 'team-payments', type: 'service', sourceRepository: 'acme/payments-api', image: 'registry.acme.example/payments-api' };
+    await assert.rejects(
+      runAction(action(), input),
+      inputError(/^create-application: an application named 'payments-api' exists already \(apps\/payments\/payments-api\.yaml\) \(conflict\)$/),
+    );
+  });
+
+  it('422 for a version the service refuses, and for a manifest its rules refuse (path:line:column)', async () => {
+    const base = { name: 'refund-api2', system: 'payments', owner: 'team-payments', type: 'service', sourceRepository: 'acme/r', image: 'registry.acme.example/r' };
+    await assert.rejects(
+      runAction(action(), { ...base, environments: { dev: { version: 'not a version!' } } }),
+      inputError(/body\.environments\.dev\.version: String should match pattern .*\(invalid_request\)/),
+    );
+    await assert.rejects(
+      runAction(action(), { ...base, environments: { qa: { version: '1.0.0' } } }),
+      inputError(/apps\/payments\/refund-api2\.yaml:\d+:\d+: unknown environment 'qa'; configured environments: dev, staging, prod \(manifest_invalid\)$/),
+    );
+  });
+
+  it('401 for a token the service does not know', async () => {
+    const wrong = createIdpApplicationCreateAction({ client: client('not-the-token-0123456789') });
+    await assert.rejects(runAction(wrong, { name: 'x', system: 'y', owner: 'z', type: 'service' }), inputError(/not one of the configured auth\.tokens/));
+  });
+
+  it('a 5xx (the remote refuses the push) is a plain error with the service message', async () => {
+    const input = { name: REFUSED_BRANCH_PART, system: 'payments', owner: 'team-payments', type: 'service', sourceRepository: 'acme/r', image: 'registry.acme.example/r' };
+    await assert.rejects(runAction(action(), input), (error: Error) => {
+      assert.ok(!(error instanceof InputError), `${error.name}: ${error.message}`);
+      assert.match(error.message, /answered HTTP 502: cannot push 'idp\/create-refused-by-hook' .*pre-receive hook declined.* \(git_write_failed\)/);
+      return true;
+    });
+    assert.ok(![...theService().branches().keys()].some(name => name.includes(REFUSED_BRANCH_PART)));
+    const [entry] = await theService().audit({ action: 'create-application' });
+    assert.equal(entry.outcome, 'failed');
+  });
+});
+
+describe('idp:image:promote against the real service', () => {
+  const action = () => createIdpImagePromoteAction({ client: client() });
+
+  for (const [index, example] of promoteExamples.entries()) {
+    it(`runs example ${index + 1} for real: a branch with exactly the version line changed`, async () => {
+      const input = stepInput(example);
+      const { outputs } = await runAction(action(), input);
+      const file = diffPath(outputs.diff);
+      const before = theService().fileAt('main', file);
+      const versions = environmentsOf(before, input.application);
+      const [from, to] = [versions[input.from].version, versions[input.to].version];
+      assert.notEqual(from, to, 'the example must change something');
+      const branch = `idp/promote-${input.application}-${input.to}-${from}`;
+      assert.equal(outputs.branch, branch);
+      assert.equal(outputs.changed, true);
+      assert.ok(theService().branches().has(branch), `${branch} is not in the bare repository`);
+      assert.deepEqual(theService().changedFiles(branch), [file]);
+      const beforeLines = before.split('\n');
+      const afterLines = theService().fileAt(branch, file).split('\n');
+      assert.equal(afterLines.length, beforeLines.length);
+      const changed = beforeLines.flatMap((line, i) => (line === afterLines[i] ? [] : [i]));
+      assert.equal(changed.length, 1, `lines changed: ${changed.map(i => `${beforeLines[i]} -> ${afterLines[i]}`).join('; ')}`);
+      const [line] = changed;
+      assert.match(beforeLines[line], new RegExp(`"${from.replace(/\./g, '\\.')}"|"${to.replace(/\./g, '\\.')}"`));
+      assert.equal(afterLines[line], beforeLines[line].replace(`"${to}"`, `"${from}"`), 'only the version changed');
+      assert.equal(environmentsOf(afterLines.join('\n'), input.application)[input.to].version, from);
+      assert.match(String(outputs.diff), new RegExp(`^-.*"${to.replace(/\./g, '\\.')}"`, 'm'));
+      const [entry] = await theService().audit({ action: 'promote-image' });
+      assert.equal(entry.outcome, 'succeeded');
+      assert.deepEqual(entry.inputs.requestedByGroups, ALICE_GROUPS);
+    });
+  }
+
+  it('dry-runs: the diff of the version line, no branch anywhere', async () => {
+    const branchesBefore = theService().branches();
+    const { outputs } = await runAction(action(), { application: 'fraud-scoring', from: 'dev', to: 'staging' }, { isDryRun: true });
+    assert.match(String(outputs.diff), /^-    staging: \{version: "0\.8\.1"\}$/m);
+    assert.match(String(outputs.diff), /^\+    staging: \{version: "0\.9\.0"\}$/m);
+    assert.equal(outputs.branch, undefined);
+    assert.deepEqual(theService().branches(), branchesBefore);
+  });
+
+  it('403 into a protected environment for a user outside its promoters', async () => {
+    const input = { application: 'payments-api', from: 'staging', to: 'prod' };
+    await assert.rejects(
+      runAction(action(), input, { user: ALICE_NOT_PLATFORM }),
+      inputError(new RegExp(`'prod' is protected: only ${PROD_PROMOTERS} may promote into it, and 'user:default/alice' is none of them \\(forbidden\\)`)),
+    );
+    const [entry] = await theService().audit({ action: 'promote-image' });
+    assert.equal(entry.outcome, 'rejected');
+    assert.deepEqual(entry.inputs.requestedByGroups, ['group:default/team-payments']);
+  });
+
+  it('409 when the source runs another version than the one named', async () => {
+    const input = { application: 'ledger-api', from: 'dev', to: 'staging', version: '9.9.9' };
+    await assert.rejects(runAction(action(), input), inputError(/'ledger-api' runs '3\.2\.0' in 'dev', not '9\.9\.9'.*\(conflict\)/));
+  });
+
+  it('404 for an application the catalog does not have', async () => {
+    await assert.rejects(runAction(action(), { application: 'nope', from: 'dev' }), inputError(/no application named 'nope' in the catalog \(not_found\)/));
+  });
+});
+
+/** `spec.environments` of the Application named `name` in a (multi-document) manifest file. */
+function environmentsOf(text: string, name: string): Record<string, { version: string }> {
+  const documents = yaml.parseAllDocuments(text).map(document => document.toJS());
+  const application = documents.find(document => document?.metadata?.name === name);
+  assert.ok(application, `no Application ${name}`);
+  return application.spec.environments;
+}
