@@ -1,6 +1,6 @@
 // Both software templates dry-run through a real scaffolder backend with our module registered,
-// against a local stand-in for the service's action endpoints (the integrator points this at the
-// real service once its action endpoints are merged).
+// against the real catalog service (on the demo GitOps repository, in a bare repository of the
+// test's own): the output carries the service's own diff, and its audit log shows what it was asked.
 import { mockCredentials, mockServices, startTestBackend, type TestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -13,14 +13,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'yaml';
 import scaffolderModuleIdp from '../plugins/scaffolder-backend-module-idp/src';
-import {
-  STAND_IN_TOKEN,
-  startServiceStandIn,
-  type ServiceStandIn,
-} from '../plugins/scaffolder-backend-module-idp/src/testing/serviceStandIn';
+import { type ActionsService, startActionsService } from './support/actionsService';
 
 const TEMPLATES = path.resolve(__dirname, '../../templates');
 const ALICE = 'user:default/alice';
+const BOB = 'user:default/bob';
 
 const USER: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -28,6 +25,15 @@ const USER: Entity = {
   metadata: { name: 'alice', namespace: 'default' },
   spec: { memberOf: ['team-payments'] },
   relations: [{ type: 'memberOf', targetRef: 'group:default/team-payments' }],
+};
+
+// Bob is in team-platform: the only group that may promote into prod (startActionsService).
+const BOB_USER: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name: 'bob', namespace: 'default' },
+  spec: { memberOf: ['team-platform'] },
+  relations: [{ type: 'memberOf', targetRef: 'group:default/team-platform' }],
 };
 
 interface DryRunResult {
@@ -38,7 +44,7 @@ interface DryRunResult {
     steps?: { id: string; action: string }[];
     directoryContents?: { path: string; base64Content: string }[];
     errors?: unknown;
-    error?: { message: string };
+    error?: { name?: string; message: string };
   };
 }
 
@@ -54,21 +60,21 @@ function directoryContents(dir: string, prefix = ''): { path: string; base64Cont
 }
 
 describe('the software templates, dry-run by a real scaffolder', () => {
-  let service: ServiceStandIn;
+  let service: ActionsService;
   let backend: TestBackend;
   let knex: Knex;
 
   before(async () => {
-    service = await startServiceStandIn();
+    service = await startActionsService();
     knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true, pool: { min: 1, max: 1 } });
     backend = await startTestBackend({
       features: [
         scaffolderPlugin,
         githubModule,
         scaffolderModuleIdp,
-        catalogServiceMock.factory({ entities: [USER] }),
+        catalogServiceMock.factory({ entities: [USER, BOB_USER] }),
         mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({ data: { idp: { baseUrl: service.baseUrl, token: STAND_IN_TOKEN } } }),
+        mockServices.rootConfig.factory({ data: { idp: { baseUrl: service.baseUrl, token: service.token } } }),
       ],
     });
   });
@@ -76,15 +82,15 @@ describe('the software templates, dry-run by a real scaffolder', () => {
   after(async () => {
     await backend?.stop();
     await knex?.destroy();
-    await service?.close();
+    await service?.stop();
   });
 
-  async function dryRun(folder: string, values: Record<string, unknown>): Promise<DryRunResult> {
+  async function dryRun(folder: string, values: Record<string, unknown>, user = ALICE): Promise<DryRunResult> {
     const dir = path.join(TEMPLATES, folder);
     const template = yaml.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'));
     const response = await fetch(`http://127.0.0.1:${backend.server.port()}/api/scaffolder/v2/dry-run`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: mockCredentials.user.header(ALICE) },
+      headers: { 'Content-Type': 'application/json', Authorization: mockCredentials.user.header(user) },
       body: JSON.stringify({
         template,
         values,
@@ -101,39 +107,40 @@ describe('the software templates, dry-run by a real scaffolder', () => {
   }
 
   it('new-application: renders the repository, skips publish:github, dry-runs the manifest', async () => {
-    const before = service.received.length;
+    const branchesBefore = service.branches();
     const result = await dryRun('new-application', {
-      name: 'payments-api',
-      description: 'Card payments API',
+      name: 'refund-api',
+      description: 'Card refunds API',
       system: 'system:default/payments',
       owner: 'group:default/team-payments',
       type: 'service',
       lifecycle: 'experimental',
-      repoUrl: 'github.com?owner=acme&repo=payments-api',
-      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments-api',
+      repoUrl: 'github.com?owner=acme&repo=refund-api',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/refund-api',
       firstVersion: '0.1.0',
     });
     assert.equal(result.status, 200, failure(result));
-    const [call, ...more] = service.received.slice(before);
-    assert.deepEqual(more, []);
-    assert.equal(call.action, 'create-application');
-    assert.deepEqual(call.body, {
-      name: 'payments-api',
+    const [entry] = await service.audit({ action: 'create-application' });
+    assert.equal(entry.actor, ALICE);
+    assert.equal(entry.dryRun, true);
+    assert.equal(entry.outcome, 'succeeded');
+    assert.deepEqual(pick(entry.inputs, ['name', 'system', 'owner', 'type', 'description', 'lifecycle', 'sourceRepository', 'image', 'environments', 'requestedByGroups']), {
+      name: 'refund-api',
       system: 'payments',
       owner: 'group:default/team-payments',
       type: 'service',
-      description: 'Card payments API',
+      description: 'Card refunds API',
       lifecycle: 'experimental',
-      sourceRepository: 'acme/payments-api',
-      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments-api',
+      sourceRepository: 'acme/refund-api',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/refund-api',
       environments: { dev: { version: '0.1.0' } },
-      requestedBy: ALICE,
       requestedByGroups: ['group:default/team-payments'],
-      dryRun: true,
     });
     const diff = result.body.output?.text?.find(text => text.title === 'Manifest change')?.content ?? '';
-    assert.match(diff, /\+\+\+ b\/apps\/payments\/payments-api\.yaml/);
-    assert.match(diff, /\+  name: payments-api/);
+    assert.match(diff, /^\+\+\+ b\/apps\/payments\/refund-api\.yaml$/m);
+    assert.match(diff, /^\+  name: refund-api$/m);
+    assert.match(diff, /^\+    dev: +\{version: "0\.1\.0"\}$/m);
+    assert.deepEqual(service.branches(), branchesBefore, 'a dry run pushed a branch');
     const messages = result.body.log?.map(entry => entry.body.message) ?? [];
     assert.ok(messages.some(m => /Skipping because publish:github does not support dry-run/.test(m)), failure(result));
     // The rendered repository: the CI calls the platform's reusable build with the image.
@@ -143,41 +150,68 @@ describe('the software templates, dry-run by a real scaffolder', () => {
     assert.deepEqual(Object.keys(files).sort(), ['.github/workflows/ci.yaml', 'Dockerfile', 'README.md']);
     const ci = yaml.parse(files['.github/workflows/ci.yaml']);
     assert.equal(ci.jobs.build.uses, 'acme/platform-workflows/.github/workflows/build.yaml@v1');
-    assert.equal(ci.jobs.build.with.image, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments-api');
-    assert.match(files['README.md'], /^# payments-api\n\nCard payments API\n/);
+    assert.equal(ci.jobs.build.with.image, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/refund-api');
+    assert.match(files['README.md'], /^# refund-api\n\nCard refunds API\n/);
   });
 
   it('promote-image: dry-runs the promotion and outputs the diff', async () => {
     const result = await dryRun('promote-image', {
-      application: 'component:default/payments-api',
-      from: 'staging',
-      to: 'prod',
+      application: 'component:default/ledger-api',
+      from: 'dev',
+      to: 'staging',
     });
     assert.equal(result.status, 200, failure(result));
-    assert.deepEqual(service.received.at(-1), {
-      action: 'promote-image',
-      authorization: `Bearer ${STAND_IN_TOKEN}`,
-      body: {
-        application: 'payments-api',
-        from: 'staging',
-        to: 'prod',
-        requestedBy: ALICE,
-        requestedByGroups: ['group:default/team-payments'],
-        dryRun: true,
-      },
+    const [entry] = await service.audit({ action: 'promote-image' });
+    assert.equal(entry.actor, ALICE);
+    assert.equal(entry.dryRun, true);
+    assert.equal(entry.outcome, 'succeeded');
+    assert.deepEqual(pick(entry.inputs, ['application', 'from', 'to', 'requestedByGroups']), {
+      application: 'ledger-api',
+      from: 'dev',
+      to: 'staging',
+      requestedByGroups: ['group:default/team-payments'],
     });
+    // ledger-api's environments are in block style: the one line that changes is its version.
     const diff = result.body.output?.text?.find(text => text.title === 'Manifest change')?.content ?? '';
-    assert.match(diff, /\+    prod: \{version: "1\.0\.0"\}/);
+    assert.match(diff, /^\+\+\+ b\/apps\/payments\/ledger\.yaml$/m);
+    assert.match(diff, /^-      version: "3\.1\.4"\n\+      version: "3\.2\.0"$/m);
+    assert.equal(diff.split('\n').filter(line => /^[-+][^-+]/.test(line)).length, 2, diff);
+  });
+
+  it('promote-image into protected prod: a promoter gets the diff, anyone else the service message', async () => {
+    const values = { application: 'component:default/payments-api', from: 'staging', to: 'prod' };
+    const allowed = await dryRun('promote-image', values, BOB);
+    assert.equal(allowed.status, 200, failure(allowed));
+    const diff = allowed.body.output?.text?.find(text => text.title === 'Manifest change')?.content ?? '';
+    assert.match(diff, /^-    prod: +\{version: "2\.13\.2", replicas: 4\}/m);
+    assert.match(diff, /^\+    prod: +\{version: "2\.14\.0", replicas: 4\}/m);
+    const [allowedEntry] = await service.audit({ action: 'promote-image' });
+    assert.deepEqual([allowedEntry.actor, allowedEntry.outcome], [BOB, 'succeeded']);
+
+    const refused = await dryRun('promote-image', values, ALICE);
+    // The action's InputError becomes the dry run's 400, with the service's message.
+    assert.equal(refused.status, 400, failure(refused));
+    assert.deepEqual(refused.body.error, {
+      name: 'InputError',
+      message:
+        "promote-image: 'prod' is protected: only group:default/team-platform may promote into it, and 'user:default/alice' is none of them (forbidden)",
+    });
+    const [refusedEntry] = await service.audit({ action: 'promote-image' });
+    assert.deepEqual([refusedEntry.actor, refusedEntry.outcome], [ALICE, 'rejected']);
   });
 
   it('refuses values the template does not allow, before calling the service', async () => {
-    const count = service.received.length;
+    const count = (await service.audit()).length;
     const result = await dryRun('promote-image', {
       application: 'component:default/payments-api',
       from: 'qa',
       to: 'prod',
     });
     assert.equal(result.status, 400);
-    assert.equal(service.received.length, count);
+    assert.equal((await service.audit()).length, count, 'the service was called');
   });
 });
+
+function pick(object: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter(key => key in object).map(key => [key, object[key]]));
+}
