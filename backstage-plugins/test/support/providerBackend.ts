@@ -8,6 +8,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import eventsPlugin from '@backstage/plugin-events-backend';
 import { eventsServiceFactory, eventsServiceRef } from '@backstage/plugin-events-node';
+import { eventsExtensionPoint } from '@backstage/plugin-events-node/alpha';
 import catalogModuleIdp, { IdpEntityProvider } from '@idp/plugin-catalog-backend-module-idp';
 import { CATALOG_KINDS, type StartedCatalog, startCatalogWith } from './catalogBackend';
 
@@ -20,18 +21,23 @@ export interface ProviderBackend extends StartedCatalog {
   provider?: IdpEntityProvider;
   /** `POST /api/events/http/idp.catalog`, as the catalog service does after a new snapshot. */
   publishEvent(payload: unknown): Promise<void>;
+  /** The events endpoint for the topic `idp.catalog` (what the service's `backstage.eventsUrl` names). */
+  eventsUrl: string;
 }
 
 /**
  * Starts the real catalog, the real scheduler and the idp provider reading `baseUrl`.
  * - `counted`: the provider is registered as `module.ts` does, but its connection records every
  *   mutation; the events backend's HTTP endpoint takes `idp.catalog` events.
+ *   With `eventsToken`, that endpoint takes only posts carrying `Authorization: Bearer <eventsToken>`
+ *   (the validator docs/backstage.md recommends; the service's `backstage.token`).
  * - otherwise: the package's own module exactly as a Backstage installs it, with no events backend.
  */
 export async function startProviderBackend(options: {
   baseUrl: string;
   schedule: { frequency: { seconds: number } | { hours: number } };
   counted: boolean;
+  eventsToken?: string;
 }): Promise<ProviderBackend> {
   const mutations: EntityProviderMutation[] = [];
   let provider: IdpEntityProvider | undefined;
@@ -57,9 +63,31 @@ export async function startProviderBackend(options: {
     },
   });
 
+  const { eventsToken } = options;
+  const tokenModule = createBackendModule({
+    pluginId: 'events',
+    moduleId: 'idp-token',
+    register(env) {
+      env.registerInit({
+        deps: { events: eventsExtensionPoint },
+        async init({ events }) {
+          events.addHttpPostIngress({
+            topic: 'idp.catalog',
+            async validator(request, context) {
+              if (request.headers.authorization !== `Bearer ${eventsToken}`) {
+                context.reject({ status: 401, payload: { message: 'a valid bearer token is required' } });
+              }
+            },
+          });
+        },
+      });
+    },
+  });
+
   const catalog = await startCatalogWith(
     [
       ...(options.counted ? [countedModule, eventsPlugin] : [catalogModuleIdp]),
+      ...(options.counted && eventsToken ? [tokenModule] : []),
       schedulerServiceFactory,
       // startTestBackend's own events service is one mock per plugin: an event published by the
       // events plugin would never reach the catalog's subscribers. The real one is shared.
@@ -81,14 +109,19 @@ export async function startProviderBackend(options: {
       },
     },
   );
+  const eventsUrl = `http://127.0.0.1:${catalog.port}/api/events/http/idp.catalog`;
   return {
     ...catalog,
     mutations,
     provider,
+    eventsUrl,
     async publishEvent(payload) {
-      const response = await fetch(`http://127.0.0.1:${catalog.port}/api/events/http/idp.catalog`, {
+      const response = await fetch(eventsUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: {
+          'Content-Type': 'application/json',
+          ...(eventsToken ? { Authorization: `Bearer ${eventsToken}` } : {}),
+        },
         body: JSON.stringify(payload),
         signal: AbortSignal.timeout(10_000),
       });
