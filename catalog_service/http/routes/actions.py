@@ -24,9 +24,10 @@ from catalog_service.actions.schemas import (
 )
 from catalog_service.actions.service import ACTIONS, ActionService
 from catalog_service.errors import AuthenticationError, CatalogError, NotFoundError, NotReadyError
-from catalog_service.http.deps import ServicesDep, TokenRequired, get_services
+from catalog_service.http.deps import ServicesDep, TokenRequired, get_services, require_token
 from catalog_service.http.errors import status_for, validation_message
 from catalog_service.http.schemas import ErrorResponse
+from catalog_service.service import Services
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -63,16 +64,27 @@ async def _audit_refusal(request: Request, action: str, error: Exception, durati
         body = await request.body()  # already read (and kept) by FastAPI before the checks
     except Exception:  # the client went away mid-body: nothing of it is kept
         body = b""
+    services = get_services(request)
     await run_in_threadpool(
         record_refusal,
-        get_services(request).database,
+        services.database,
         action=action,
         body=body,
         outcome="rejected" if status < 500 else "failed",
         message=message,
-        authenticated=not isinstance(error, AuthenticationError),
+        authenticated=_authenticated(request, services),
         duration_seconds=duration,
     )
+
+
+def _authenticated(request: Request, services: Services) -> bool:
+    """Whether the token is right; checked here too, since a body that is not JSON is refused
+    before the token is looked at. Only then is the body's ``requestedBy`` believed."""
+    try:
+        require_token(request, services)
+    except AuthenticationError:
+        return False
+    return True
 
 
 router = APIRouter(route_class=AuditedActionRoute)
