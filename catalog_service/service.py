@@ -35,7 +35,10 @@ _SSH_URL = re.compile(r"^(?:ssh|git)://(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?/(?P
 
 def build_ingestor(settings: Settings, github: GitHubClient | None = None) -> Ingestor:
     """The ingestor; a private repository is fetched with the GitHub token, or with the App's
-    installation token (``github``), given to git through its environment, never its argv."""
+    installation token (``github``), given to git through its environment, never its argv.
+    Without ``github`` (the CLI's export and backfill), an App gets a client of its own."""
+    if github is None and settings.github.app is not None:
+        github = PyGithubClient(settings.github)
     source = GitSource(
         url=settings.source.url,
         branch=settings.source.branch,

@@ -14,7 +14,7 @@ import pytest
 from catalog_service.actions.git_writer import GitWriter
 from catalog_service.errors import SourceError
 from catalog_service.github.pygithub import PyGithubClient
-from catalog_service.service import build_services, git_token
+from catalog_service.service import build_ingestor, build_services, git_token
 from catalog_service.sources.git import GitSource
 from tests.actions.test_git_writer import AUTHOR, PATH, appending
 from tests.github.support import make_client
@@ -157,3 +157,26 @@ def test_the_service_shares_one_client_with_the_actions_and_the_source(
         assert github_double.issued == [], "no token is fetched before git needs one"
     finally:
         services.close()
+
+
+def test_an_ingestor_built_without_a_client_still_asks_the_app_for_tokens(
+    make_settings: SettingsFactory,
+    gitops: GitOpsRepo,
+    github_double: GitHubDouble,
+    github_app_key: AppKey,
+    server: GitHttpsServer,
+) -> None:
+    github_double.add_app(APP_ID, github_app_key.public_pem, INSTALLATION)
+    gitops.add_application("a")
+    head = gitops.commit()
+    settings = make_settings(
+        source={"url": f"{server.base_url}/remote.git"},
+        github={**app_settings(github_app_key), "apiUrl": github_double.api_url},
+    )
+    ingestor = build_ingestor(settings)  # as `catalog-service export` and `backfill-prs` do
+    try:
+        assert ingestor.source.fetch() == head
+    finally:
+        ingestor.close()
+    [issued] = github_double.issued
+    assert set(server.presented) == {issued.token}
