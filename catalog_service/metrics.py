@@ -46,7 +46,7 @@ ACTION_OUTCOMES = ("succeeded", "failed", "rejected")
 # A delivery counts once its outcome is known ("received" means still being worked on: counting
 # it there would make that series go down again). Deliveries refused for their signature are
 # not stored as deliveries, only counted (webhook_deliveries.count_rejection).
-DELIVERY_OUTCOMES = ("processed", "duplicate", "ignored", "rejected")
+DELIVERY_OUTCOMES = ("processed", "duplicate", "ignored", "rejected", "failed")
 DATABASE_CACHE_SECONDS = 2.0
 # From a one-file refresh (tens of ms) to a cold clone of a large repository (minutes).
 INGEST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)

@@ -24,6 +24,7 @@ from catalog_service.pull_requests.recorder import PullRequestRecorder
 from catalog_service.refresher import IngestListener, Refresher
 from catalog_service.served import ServedSnapshot
 from catalog_service.settings import Settings
+from catalog_service.sources.credentials import Token
 from catalog_service.sources.git import GitSource
 from catalog_service.webhooks.events import PullRequestChecks
 from catalog_service.webhooks.tasks import BackgroundTasks
@@ -32,23 +33,33 @@ _SCP_LIKE = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>.+)$")
 _SSH_URL = re.compile(r"^(?:ssh|git)://(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?/(?P<path>.+)$")
 
 
-def build_ingestor(settings: Settings, github: PyGithubClient | None = None) -> Ingestor:
+def build_ingestor(settings: Settings, github: GitHubClient | None = None) -> Ingestor:
     """The ingestor; a private repository is fetched with the GitHub token, or with the App's
-    installation token (``github``), given to git through its environment, never its argv."""
-    token = settings.github.token.get_secret_value() if settings.github.token else None
-    if token is None and github is not None and settings.github.app is not None:
-        token = github.access_token()
+    installation token (``github``), given to git through its environment, never its argv.
+    Without ``github`` (the CLI's export and backfill), an App gets a client of its own."""
+    if github is None and settings.github.app is not None:
+        github = PyGithubClient(settings.github)
     source = GitSource(
         url=settings.source.url,
         branch=settings.source.branch,
         roots=settings.source.roots,
         mirror_dir=settings.mirror_dir(),
-        token=token,
+        token=git_token(settings, github),
         timeout=settings.source.timeoutSeconds,
         # The default folder lies in the service's own cache: what is there came from us.
         adopt_old_mirror=settings.source.cacheDir is None,
     )
     return Ingestor(source, entity_context(settings), settings.ingest)
+
+
+def git_token(settings: Settings, github: GitHubClient | None) -> Token | None:
+    """What git over HTTPS authenticates with: ``github.token``, or, with a GitHub App, the
+    client's installation tokens, asked for anew by each fetch or push (they last an hour)."""
+    if settings.github.token is not None:
+        return settings.github.token.get_secret_value()
+    if isinstance(github, PyGithubClient) and settings.github.app is not None:
+        return github.access_token
+    return None
 
 
 def entity_context(settings: Settings) -> EntityContext:
@@ -179,7 +190,7 @@ def build_services(
     if github is None and settings.github.configured:
         github = PyGithubClient(settings.github)
     if ingestor is None:
-        ingestor = build_ingestor(settings, github if isinstance(github, PyGithubClient) else None)
+        ingestor = build_ingestor(settings, github)
     database = database or Database(settings.database.url)
     served = ServedSnapshot(ingestor)
     metrics = ServiceMetrics.for_ingest(ingestor, database)
@@ -202,6 +213,8 @@ def build_services(
         lambda: ingestor.snapshot,
         ingestor,
         _repository_web_url(settings),
+        github=github,  # the one client: it holds the App's tokens and the rate-limit state
+        git_token=git_token(settings, github),
     )
     return Services(
         settings=settings,

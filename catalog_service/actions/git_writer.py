@@ -11,7 +11,6 @@ applied again, so no update is lost.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import random
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from catalog_service.actions.git_paths import Identity, check_branch, check_path
 from catalog_service.errors import GitWriteError, InvalidRequestError, ManifestEditError
+from catalog_service.sources.credentials import GitCredentials, Token
 from catalog_service.sources.git import redacted_url
 
 # path -> current bytes (None: absent) gives path -> new bytes (None: delete)
@@ -72,7 +72,7 @@ class GitWriter:
         url: str,
         roots: Sequence[str],
         *,
-        token: str | None = None,
+        token: Token | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         attempts: int = DEFAULT_ATTEMPTS,
         temp_root: Path | None = None,
@@ -89,7 +89,8 @@ class GitWriter:
         # A local repository (the service's mirror) whose objects the work tree borrows: then a
         # fetch transfers only what the mirror lacks, not a whole tree of a large repository.
         self.reference = reference
-        self._token = token
+        # Asked again for each fetch, push or listing: an App's installation token expires.
+        self._credentials = GitCredentials(url, token=token)
 
     # -- remote branches ------------------------------------------------------------------------
 
@@ -285,7 +286,7 @@ class GitWriter:
         process = subprocess.Popen(
             ["git", *args],
             cwd=cwd,
-            env=os.environ | self._env() | dict(env or {}),
+            env=os.environ | self._env(remote=self.url in args) | dict(env or {}),
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -309,26 +310,18 @@ class GitWriter:
             raise _GitFailedError(args, process.returncode, text)
         return out
 
-    def _env(self) -> dict[str, str]:
+    def _env(self, *, remote: bool) -> dict[str, str]:
+        """Credentials only for the processes that talk to the remote (its URL is in their
+        arguments): local work never asks for a token."""
         env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_ALL": "C"}
-        if self._token and self.url.startswith("https://"):
-            # As catalog_service.sources.git: a header set through the environment, never the
-            # token on the command line or in the URL.
-            credentials = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
-            env |= {
-                "GIT_CONFIG_COUNT": "1",
-                "GIT_CONFIG_KEY_0": "http.extraHeader",
-                "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {credentials}",
-            }
-        return env
+        return env | self._credentials.env() if remote else env
 
     def _describe(self, what: str, branch: str, error: _GitFailedError) -> str:
         lines = [line.strip() for line in error.output.splitlines() if line.strip()]
         said = [line for line in lines if line.startswith(("remote:", "fatal:", "error:", "!"))]
         reason = "; ".join((said or lines)[-4:]) or f"git exited with status {error.status}"
         reason = reason.replace(self.url, self.display_url)
-        if self._token:
-            reason = reason.replace(self._token, "***")
+        reason = self._credentials.redact(reason)
         return f"cannot {what} {branch!r} on {self.display_url}: {reason}"
 
 

@@ -1,5 +1,6 @@
 """The action service built from the settings: the writer on the source's remote, the pull
-requests on the GitOps repository's GitHub (when configured), dry runs read from the mirror."""
+requests on the GitOps repository's GitHub (through the service's one client, when configured),
+dry runs read from the mirror."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from catalog_service.errors import SourceError
 from catalog_service.github.client import GitHubClient
 from catalog_service.ingest import Ingestor, Snapshot
 from catalog_service.settings import Settings
+from catalog_service.sources.credentials import Token
 
 
 def build_action_service(
@@ -23,13 +25,12 @@ def build_action_service(
     snapshot: Callable[[], Snapshot | None],
     ingestor: Ingestor,
     web_url: str | None,
-    github: GitHubClient | None = None,
+    *,
+    github: GitHubClient | None,
+    git_token: Token | None,
 ) -> ActionService:
-    token = settings.github.token.get_secret_value() if settings.github.token else None
-    if github is None and settings.github.configured:
-        from catalog_service.github.pygithub import PyGithubClient  # only with GitHub
-
-        github = PyGithubClient(settings.github)
+    """``github`` is the service's one client (None: no GitHub); ``git_token`` what the writer's
+    pushes authenticate with (a provider: asked anew for each push)."""
     return ActionService(
         settings=settings,
         context=context,
@@ -39,7 +40,7 @@ def build_action_service(
         writer=GitWriter(
             settings.source.url,
             settings.source.roots,
-            token=token,
+            token=git_token,
             timeout=settings.source.timeoutSeconds,
             reference=getattr(ingestor.source, "git_dir", None),
         ),

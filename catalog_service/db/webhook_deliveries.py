@@ -16,7 +16,7 @@ from catalog_service.db.insert import insert_ignoring_conflicts, insert_statemen
 from catalog_service.db.models import WebhookDelivery, WebhookRejection
 
 # received: stored, being worked on; then processed or ignored; failed: its background work
-# failed (logged; counted as processed, which it was: the reconcile job retries what it missed).
+# failed (logged, and counted as failed: the reconcile job retries what it missed).
 DeliveryOutcome = Literal["received", "processed", "ignored", "failed"]
 
 
@@ -59,8 +59,9 @@ def get(session: Session, delivery_id: str) -> WebhookDelivery | None:
 
 
 def count_by_event_outcome(session: Session) -> dict[tuple[str, str], int]:
-    """``{(event, outcome): deliveries}`` with the repeats as outcome ``duplicate`` and the
-    refused ones as ``rejected``, for ``idp_webhook_deliveries_total``."""
+    """``{(event, outcome): deliveries}`` with the repeats as outcome ``duplicate``, the
+    refused ones as ``rejected`` and those whose work failed as ``failed``, for
+    ``idp_webhook_deliveries_total``."""
     query = select(
         WebhookDelivery.event,
         WebhookDelivery.outcome,
@@ -69,8 +70,7 @@ def count_by_event_outcome(session: Session) -> dict[tuple[str, str], int]:
     ).group_by(WebhookDelivery.event, WebhookDelivery.outcome)
     counts: dict[tuple[str, str], int] = {}
     for event, stored, deliveries, duplicates in session.execute(query):
-        outcome = "processed" if stored == "failed" else stored
-        counts[event, outcome] = counts.get((event, outcome), 0) + deliveries
+        counts[event, stored] = counts.get((event, stored), 0) + deliveries
         if duplicates:
             counts[event, "duplicate"] = counts.get((event, "duplicate"), 0) + int(duplicates)
     for event, rejected in rejections_by_event(session).items():

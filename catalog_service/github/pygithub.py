@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import github
 from github import Auth
+from github.InstallationAuthorization import InstallationAuthorization
 from github.Repository import Repository
 
 from catalog_service.errors import ConfigurationError
@@ -54,6 +56,9 @@ class ClientOptions:
     seconds_between_requests: float = 0.25
     seconds_between_writes: float = 1.0
     sleep: Callable[[float], None] = field(default=time.sleep)
+    # An installation token for git is renewed when less than this is left: a fetch or push
+    # (up to source.timeoutSeconds) must not outlive it. PyGithub's own margin is 20 s.
+    git_token_margin: timedelta = timedelta(minutes=5)
 
 
 class _RedactTokens(logging.Filter):
@@ -81,6 +86,24 @@ def _credentials(settings: GitHubSettings) -> Auth.Auth:
     raise ConfigurationError("GitHub is not configured: set github.token or github.app")
 
 
+def _integration(
+    settings: GitHubSettings, api_url: str, options: ClientOptions
+) -> github.GithubIntegration | None:
+    """The App itself (authenticated by its JWT), for installation tokens of git's own."""
+    if settings.app is None:
+        return None
+    app = Auth.AppAuth(settings.app.id, settings.app.privateKey.get_secret_value())
+    retry = GitHubRetry(
+        total=options.max_retries,
+        backoff_factor=options.backoff_base,
+        max_wait=options.max_wait,
+        sleep=options.sleep,
+    )
+    return github.GithubIntegration(
+        auth=app, base_url=api_url, timeout=options.timeout, retry=retry
+    )
+
+
 class PyGithubClient:
     """GitHub's REST API through PyGithub; see :class:`GitHubClient` for what each method does."""
 
@@ -89,6 +112,10 @@ class PyGithubClient:
         logging.getLogger("github.Requester").addFilter(_REDACTOR)
         self._auth = _credentials(settings)
         self._api_url = settings.apiUrl.rstrip("/")
+        self._git_token_margin = options.git_token_margin
+        self._git_token: InstallationAuthorization | None = None
+        self._git_token_lock = threading.Lock()  # one token request at a time
+        self._integration = _integration(settings, self._api_url, options)
         self._github = github.Github(
             auth=self._auth,
             base_url=self._api_url,
@@ -106,10 +133,19 @@ class PyGithubClient:
         )
 
     def access_token(self) -> str:
-        """A token for git over HTTPS (an installation token is fetched or renewed as needed)."""
-        with translated("fetching an access token"):
-            token: str = self._auth.token
-            return token
+        """A token for git over HTTPS: ``github.token``, or an installation token of the App,
+        cached and renewed once less than ``git_token_margin`` of its hour is left. Ask for it
+        for each fetch or push; never keep it."""
+        if self._integration is None or not isinstance(self._auth, Auth.AppInstallationAuth):
+            with translated("fetching an access token"):
+                token: str = self._auth.token
+                return token
+        with self._git_token_lock, translated("fetching an installation token for git"):
+            cached = self._git_token
+            if cached is None or cached.expires_at - datetime.now(UTC) < self._git_token_margin:
+                cached = self._integration.get_access_token(self._auth.installation_id)
+                self._git_token = cached
+            return cached.token
 
     def _repo(self, repo: str) -> Repository:
         return self._github.get_repo(repo)

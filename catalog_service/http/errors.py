@@ -78,6 +78,14 @@ def status_for(error: CatalogError) -> int:
     return next(status for kind, status in STATUS_CODES if isinstance(error, kind))
 
 
+def validation_message(error: RequestValidationError) -> str:
+    """A 422's message: ``loc: msg`` for each problem the schema found."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}"
+        for detail in error.errors()
+    )
+
+
 def _headers_for(error: CatalogError) -> dict[str, str] | None:
     if isinstance(error, AuthenticationError):
         return {"WWW-Authenticate": "Bearer"}
@@ -98,11 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        details = "; ".join(
-            f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}"
-            for detail in error.errors()
-        )
-        return JSONResponse(error_body("invalid_request", details), status_code=422)
+        return JSONResponse(error_body("invalid_request", validation_message(error)), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -8,7 +8,6 @@ is what makes a cold ingest of thousands of files cheap. Every git command names
 
 from __future__ import annotations
 
-import base64
 import logging
 import shutil
 import threading
@@ -19,7 +18,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from catalog_service.domain.parsing import is_manifest_path
-from catalog_service.errors import SourceError
+from catalog_service.errors import CatalogError, SourceError
+from catalog_service.sources.credentials import GitCredentials, Token
 from catalog_service.sources.mirror import MirrorFolder
 from catalog_service.sources.process import (
     GitFailedError,
@@ -77,7 +77,7 @@ class GitSource:
         branch: str,
         roots: Sequence[str],
         mirror_dir: Path,
-        token: str | None = None,
+        token: Token | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         *,
         adopt_old_mirror: bool = False,
@@ -88,12 +88,11 @@ class GitSource:
         self.branch = branch
         self.roots = tuple(roots)
         self.timeout = timeout
-        self._secrets = [s for s in (token, credentials) if s]
         self.folder = MirrorFolder(mirror_dir, adopt_old_mirror=adopt_old_mirror)
         self.git_dir = self.folder.repo
-        if credentials is None and token and self.url.startswith("https://"):
-            credentials = f"x-access-token:{token}"
-        self._runner = GitRunner(timeout, _git_env(self.folder.path, credentials))
+        # Asked again for each process that talks to the remote: an App's token expires.
+        self._credentials = GitCredentials(self.url, credentials=credentials, token=token)
+        self._runner = GitRunner(timeout, _git_env(self.folder.path))
         self._checked = False  # the mirror was found readable since start (or the last failure)
         self._fetches = 0
         self._housekeeping_every = housekeeping_every
@@ -148,7 +147,7 @@ class GitSource:
                 if not self._usable():
                     self._clone()
                 args = [f"--git-dir={self.git_dir}", *_NO_HOUSEKEEPING, *fetch, *refspecs]
-                self._runner.run(args, cwd=self.folder.path)
+                self._runner.run(args, cwd=self.folder.path, env=self._credentials.env())
         except GitFailedError as failure:
             wanted = ", ".join(spec.lstrip("+").partition(":")[0] for spec in refspecs)
             reason = self._redact(failure.first_error)
@@ -201,6 +200,7 @@ class GitSource:
                     f"+refs/heads/{self.branch}:refs/heads/{self.branch}",
                 ],
                 cwd=self.folder.path,
+                env=self._credentials.env(),
             )
         except GitFailedError as failure:
             self._checked = False
@@ -276,6 +276,7 @@ class GitSource:
                     str(partial),
                 ],
                 cwd=self.folder.path,
+                env=self._credentials.env(),
             )
         except GitFailedError as failure:
             shutil.rmtree(partial, ignore_errors=True)
@@ -293,8 +294,9 @@ class GitSource:
             self._runner.run(
                 ["ls-remote", "--heads", "--exit-code", "--", self.url, self.branch],
                 cwd=self.folder.path,
+                env=self._credentials.env(),
             )
-        except (GitFailedError, GitTimeoutError):
+        except (GitFailedError, GitTimeoutError, CatalogError):
             return False
         return True
 
@@ -335,9 +337,7 @@ class GitSource:
         return f"cannot fetch {self.display_url}: {self._redact(reason)}"
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self._credentials.redact(text)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -462,24 +462,16 @@ def _answers(
         writer.join(timeout=0 if writer.is_alive() else None)
 
 
-def _git_env(folder: Path, credentials: str | None) -> dict[str, str]:
-    env = {
+def _git_env(folder: Path) -> dict[str, str]:
+    """Every git process's environment; credentials are added only to those that talk to the
+    remote (catalog_service.sources.credentials)."""
+    return {
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_ASKPASS": "",
         "SSH_ASKPASS": "",
         "LC_ALL": "C",  # git's messages as documented, whatever the host's locale
         "GIT_CEILING_DIRECTORIES": str(folder.parent),  # never a repository above the folder
     }
-    if credentials:
-        # Like actions/checkout: credentials travel in a header set through the environment,
-        # never on the command line, in the remote URL or in the mirror's configuration.
-        encoded = base64.b64encode(credentials.encode()).decode()
-        env |= {
-            "GIT_CONFIG_COUNT": "1",
-            "GIT_CONFIG_KEY_0": "http.extraHeader",
-            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {encoded}",
-        }
-    return env
 
 
 def _write_lines(stream: IO[bytes], shas: list[str]) -> None:

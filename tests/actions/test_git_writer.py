@@ -374,7 +374,8 @@ def test_a_remote_that_never_answers_is_stopped_at_the_deadline(
 
 def test_the_token_travels_in_the_environment_only() -> None:
     writer = GitWriter("https://git.example.com/acme/gitops.git", ["apps"], token="s3cret")
-    env = writer._env()
+    env = writer._env(remote=True)
+    assert "GIT_CONFIG_KEY_0" not in writer._env(remote=False), "local work gets no token"
     assert "s3cret" not in writer.url and "s3cret" not in " ".join(env)
     assert env["GIT_CONFIG_KEY_0"] == "http.extraHeader"
     assert env["GIT_CONFIG_VALUE_0"].startswith("AUTHORIZATION: basic ")

@@ -144,6 +144,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf'"(?:appliedAt|lastSuccessAt|secondsSinceLastSuccess)":\s*(?P<v>{_NUMBER})'),
     ),
     ("duration", re.compile(rf'"durationSeconds":\s*(?P<v>{_NUMBER})')),
+    ("timestamp", re.compile(r'"time":\s*"(?P<v>[0-9T:.+-]+Z?)"')),  # the audit log's
     # HTTP headers (curl -i): the ETag is a hash of a body that holds the demo's path; so is the
     # length; the date is the clock's.
     ("etag", re.compile(r'^etag: (?P<v>"[^"]*")$', re.IGNORECASE)),

@@ -36,6 +36,9 @@ def test_normalise_replaces_only_the_values_that_vary() -> None:
     )
     # A revision outside the keys that hold one is not a varying value: it stays compared.
     assert normalise("git show 7960bd956085") == "git show 7960bd956085"
+    audit = '            "time": "2026-11-26T10:23:39.678255Z",'
+    assert normalise(audit) == '            "time": "<timestamp>",'
+    assert normalise('"message": "2026-11-26T10:23:39Z"') == '"message": "2026-11-26T10:23:39Z"'
 
 
 def test_console_lines_become_commands_with_their_output() -> None:

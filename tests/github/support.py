@@ -30,6 +30,7 @@ def make_client(
         seconds_between_requests=0,
         seconds_between_writes=0,
         sleep=waits if waits is not None else Waits(),
+        git_token_margin=settings.pop("git_token_margin", ClientOptions.git_token_margin),
     )
     settings.setdefault("apiUrl", double.api_url)
     if "app" not in settings:

@@ -40,7 +40,7 @@ def test_the_counters_count_the_records(database: Database) -> None:
     delivery(database, "d1", "pull_request", None)  # GitHub delivered it again
     delivery(database, "d2", "pull_request", "ignored")
     delivery(database, "d3", "push", None)  # still being worked on: not counted yet
-    delivery(database, "d4", "push", "failed")  # its background work failed: it was processed
+    delivery(database, "d4", "push", "failed")  # its background work failed
     rejected(database, "push")
     rejected(database, "push")
 
@@ -60,10 +60,12 @@ def test_the_counters_count_the_records(database: Database) -> None:
         ("pull_request", "duplicate"): 1,
         ("pull_request", "ignored"): 1,
         ("pull_request", "rejected"): 0,
-        ("push", "processed"): 1,
+        ("pull_request", "failed"): 0,
+        ("push", "processed"): 0,
         ("push", "duplicate"): 0,
         ("push", "ignored"): 0,
         ("push", "rejected"): 2,
+        ("push", "failed"): 1,
     }
 
 

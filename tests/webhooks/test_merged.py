@@ -140,9 +140,13 @@ def test_a_failing_github_loses_nothing_and_reconcile_retries(
     merged_pull(github_double, 4, "dana", {"apps/shop/web.yaml": "added"})
     # Every try of the delivery's work fails (the first and the client's 3 retries).
     github_double.fail("GET", "/repos/{owner}/{repo}/pulls/{number}/files", 500, times=4)
-    deliver(client, "pull_request", merged_payload(4), "lost")
+    answer = deliver(client, "pull_request", merged_payload(4), "lost")
+    assert answer.json()["outcome"] == "processed"  # accepted; its work runs afterwards
     settle(client, services)
     assert records(services) == {}
+    metrics = client.get("/metrics").text
+    assert 'idp_webhook_deliveries_total{event="pull_request",outcome="failed"} 1.0' in metrics
+    assert 'idp_webhook_deliveries_total{event="pull_request",outcome="processed"} 0.0' in metrics
     recorder = services.recorder()
     assert recorder is not None
     assert recorder.reconcile(now=MERGED + dt.timedelta(hours=1)) == 1

@@ -1,25 +1,93 @@
 """``POST /api/v1/actions/{action}``: the self-service actions (docs/self-service.md).
 
 The behaviour lives in ``catalog_service.actions.service``; these routes only take the request.
+A call refused before the action ran (its body refused by the schema, no or a wrong token) is
+audited by :class:`AuditedActionRoute`, so that every call leaves exactly one audit entry.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
+from catalog_service.actions.refusals import record_refusal
 from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
     PromoteImageInput,
 )
 from catalog_service.actions.service import ACTIONS, ActionService
-from catalog_service.errors import NotFoundError, NotReadyError
-from catalog_service.http.deps import ServicesDep, TokenRequired
+from catalog_service.errors import AuthenticationError, CatalogError, NotFoundError, NotReadyError
+from catalog_service.http.deps import ServicesDep, TokenRequired, get_services, require_token
+from catalog_service.http.errors import status_for, validation_message
 from catalog_service.http.schemas import ErrorResponse
+from catalog_service.service import Services
 
-router = APIRouter()
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class AuditedActionRoute(APIRoute):
+    """An action route whose refusals before the action ran are audited too (the action audits
+    its own calls: it marks the request, and then nothing more is written here)."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+        action = self.path.rsplit("/", 1)[-1]
+        if action not in ACTIONS:  # an unknown action is not audited: its name is anything
+            return handler
+
+        async def audited(request: Request) -> Response:
+            started = time.monotonic()
+            try:
+                return await handler(request)
+            except (RequestValidationError, CatalogError) as error:
+                if not getattr(request.state, "action_audited", False):
+                    await _audit_refusal(request, action, error, time.monotonic() - started)
+                raise
+
+        return audited
+
+
+async def _audit_refusal(request: Request, action: str, error: Exception, duration: float) -> None:
+    if isinstance(error, RequestValidationError):
+        status, message = 422, validation_message(error)
+    else:
+        assert isinstance(error, CatalogError)
+        status, message = status_for(error), error.message
+    try:
+        body = await request.body()  # already read (and kept) by FastAPI before the checks
+    except Exception:  # the client went away mid-body: nothing of it is kept
+        body = b""
+    services = get_services(request)
+    await run_in_threadpool(
+        record_refusal,
+        services.database,
+        action=action,
+        body=body,
+        outcome="rejected" if status < 500 else "failed",
+        message=message,
+        authenticated=_authenticated(request, services),
+        duration_seconds=duration,
+    )
+
+
+def _authenticated(request: Request, services: Services) -> bool:
+    """Whether the token is right; checked here too, since a body that is not JSON is refused
+    before the token is looked at. Only then is the body's ``requestedBy`` believed."""
+    try:
+        require_token(request, services)
+    except AuthenticationError:
+        return False
+    return True
+
+
+router = APIRouter(route_class=AuditedActionRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 502, 503)
@@ -42,8 +110,11 @@ Actions = Annotated[ActionService, Depends(action_service)]
     dependencies=[TokenRequired],
     summary="Create an application: a new manifest on a branch, and a pull request",
 )
-def create_application(request: CreateApplicationInput, actions: Actions) -> ActionResult:
+def create_application(
+    request: CreateApplicationInput, actions: Actions, http: Request
+) -> ActionResult:
     """Writes the manifest at ``actions.manifestPath`` after the rule engine passed it."""
+    http.state.action_audited = True  # from here on the action audits the call itself
     return actions.create_application(request)
 
 
@@ -54,8 +125,9 @@ def create_application(request: CreateApplicationInput, actions: Actions) -> Act
     dependencies=[TokenRequired],
     summary="Promote an image: copy a version one environment along, as a pull request",
 )
-def promote_image(request: PromoteImageInput, actions: Actions) -> ActionResult:
+def promote_image(request: PromoteImageInput, actions: Actions, http: Request) -> ActionResult:
     """Copies ``from``'s version into the next environment (or ``to``)."""
+    http.state.action_audited = True  # from here on the action audits the call itself
     return actions.promote_image(request)
 
 
