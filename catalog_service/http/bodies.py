@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from catalog_service.ingest import Encoded
+from catalog_service.rendering import Encoded
 
 SEND_CHUNK_BYTES = 256 * 1024
 
@@ -63,7 +63,7 @@ def serve_encoded(request: Request, form: Encoded, media_type: str) -> Response:
         return Response(status_code=304, headers=headers)
     if gzip:
         headers["Content-Encoding"] = "gzip"
-    return stream(request, [form.gzip if gzip else form.body], media_type, headers)
+    return stream(request, form.gzip_parts if gzip else form.parts, media_type, headers)
 
 
 def stream(

@@ -1,0 +1,266 @@
+"""Encoding a snapshot's bodies so that a new snapshot costs what changed, not the whole catalog.
+
+A body is a run of documents cut into chunks where a document's own content says so (its CRC),
+so one changed document changes one chunk and every other chunk is the same as before. Each
+chunk is deflated alone and kept by content; a gzip body is then a header, the chunks' deflate
+segments, an empty last block and a trailer whose CRC-32 is combined from the chunks' CRCs.
+A segment ends with a sync flush (byte-aligned, not final), so segments join into one valid
+stream; each may refer back into the chunk before it only through the document that ends that
+chunk (its preset dictionary), which is part of its key.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+GZIP_LEVEL = 6  # on catalog JSON, level 9 is some 3x slower for a body 2 % smaller
+# A document ends a chunk when the low bits of its CRC are zero: chunks of 64 documents on
+# average (some 200 KB of catalog JSON), which one change re-compresses in a few milliseconds.
+CHUNK_MASK = 63
+# What zlib itself writes: no file name, time zero, no extra flags (level 6), OS Unix.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+_WINDOW = 32 * 1024  # the furthest deflate refers back
+_POLY = 0xEDB88320  # CRC-32, reflected
+
+
+def _multmodp(a: int, b: int) -> int:
+    """``a * b`` modulo the CRC-32 polynomial (bit-reflected), as zlib's ``multmodp``."""
+    m, p = 1 << 31, 0
+    while a:
+        if a & m:
+            p ^= b
+            a ^= m
+        m >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+    return p
+
+
+def _powers() -> list[int]:
+    table, p = [], 1 << 30  # x^1
+    for _ in range(32):
+        table.append(p)
+        p = _multmodp(p, p)
+    return table
+
+
+_X2N = _powers()  # x^(2^n) modulo the polynomial
+
+
+def crc_shift(length: int) -> int:
+    """``x^(8 * length)`` modulo the polynomial: what moves a CRC past ``length`` bytes."""
+    p, k = 1 << 31, 3
+    while length:
+        if length & 1:
+            p = _multmodp(_X2N[k & 31], p)
+        length >>= 1
+        k += 1
+    return p
+
+
+def crc32_combine(crc1: int, crc2: int, shift2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``crc_shift(len(b))``."""
+    return _multmodp(shift2, crc1) ^ crc2
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One chunk of a body: its bytes, deflated (sync-flushed, not final), and its CRC."""
+
+    raw: bytes
+    deflated: bytes
+    crc: int
+    shift: int  # crc_shift(len(raw))
+
+    @classmethod
+    def of(cls, raw: bytes, dictionary: bytes = b"") -> Segment:
+        """``dictionary``: the bytes just before ``raw`` in the body, which it may refer to."""
+        if dictionary:
+            compressor = zlib.compressobj(
+                GZIP_LEVEL, zlib.DEFLATED, -15, zdict=dictionary[-_WINDOW:]
+            )
+        else:
+            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -15)
+        deflated = compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        return cls(raw, deflated, zlib.crc32(raw), crc_shift(len(raw)))
+
+
+_LAST_BLOCK = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -15).flush()  # empty, final
+
+
+def gzip_parts(segments: Sequence[Segment]) -> tuple[bytes, ...]:
+    """One gzip stream of the segments in order, as parts to send one after another."""
+    crc, size = 0, 0
+    for segment in segments:
+        crc = crc32_combine(crc, segment.crc, segment.shift)
+        size += len(segment.raw)
+    trailer = _LAST_BLOCK + struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return (GZIP_HEADER, *(segment.deflated for segment in segments), trailer)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One serialized form of a snapshot, as is and gzip-compressed, each as parts to send in
+    order (mostly shared with the snapshot before), with an ETag for each."""
+
+    parts: tuple[bytes, ...]
+    gzip_parts: tuple[bytes, ...]
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes, etag: str) -> Encoded:
+        return cls.of_segments([Segment.of(body)], etag)
+
+    @classmethod
+    def of_segments(cls, segments: Sequence[Segment], etag: str) -> Encoded:
+        return cls(tuple(segment.raw for segment in segments), gzip_parts(segments), etag)
+
+    @cached_property
+    def body(self) -> bytes:
+        """The parts joined (a copy: the service sends the parts)."""
+        return b"".join(self.parts)
+
+    @cached_property
+    def gzip(self) -> bytes:
+        return b"".join(self.gzip_parts)
+
+    @property
+    def gzip_etag(self) -> str:
+        """The same tag, of the gzip family: ``"abc"`` gives ``"abc-gzip"``."""
+        return self.etag[:-1] + '-gzip"'
+
+
+@dataclass(frozen=True)
+class EncodedHead:
+    """The start of a body whose last bytes change between snapshots (the problems answer ends
+    with the ingestor's state): compressed once, then ended per answer at little cost."""
+
+    body: bytes
+    gzip: bytes
+    _compressor: zlib._Compress
+
+    @classmethod
+    def of(cls, body: bytes) -> EncodedHead:
+        # wbits 31: a gzip stream, as zlib writes it. A sync flush ends the deflate data on a
+        # byte boundary: a copy of the compressor then goes on from there.
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+        return cls(
+            body, compressor.compress(body) + compressor.flush(zlib.Z_SYNC_FLUSH), compressor
+        )
+
+    def gzip_ending(self, tail: bytes) -> bytes:
+        """What follows ``gzip`` for a body that ends with ``tail``."""
+        compressor = self._compressor.copy()
+        return compressor.compress(tail) + compressor.flush()
+
+
+def chunks(documents: Iterable[bytes], cuts: dict[bytes, bool]) -> list[tuple[bytes, ...]]:
+    """The documents in runs, each ending where a document's CRC says (``cuts`` remembers)."""
+    runs: list[tuple[bytes, ...]] = []
+    run: list[bytes] = []
+    for document in documents:
+        run.append(document)
+        cut = cuts.get(document)
+        if cut is None:
+            cut = cuts[document] = zlib.crc32(document) & CHUNK_MASK == 0
+        if cut:
+            runs.append(tuple(run))
+            run = []
+    if run:
+        runs.append(tuple(run))
+    return runs
+
+
+# A segment's key: the document before its chunk (b"" for the first), and the chunk.
+SegmentKey = tuple[bytes, tuple[bytes, ...]]
+
+
+class SegmentCache:
+    """The segments of one form, by key, kept from one snapshot to the next.
+
+    ``compressed`` counts the segments deflated so far: with one document changed, a render
+    adds one or two."""
+
+    def __init__(self, render: Callable[[SegmentKey], Segment]) -> None:
+        self._render = render
+        self._segments: dict[SegmentKey, Segment] = {}
+        self.compressed = 0
+
+    def __len__(self) -> int:
+        return len(self._segments)
+
+    def segments(self, runs: Sequence[tuple[bytes, ...]]) -> list[Segment]:
+        """The segments of ``runs`` in order; only those of the last call are kept after."""
+        kept: dict[SegmentKey, Segment] = {}
+        ordered: list[Segment] = []
+        before = b""
+        for run in runs:
+            key = (before, run)
+            segment = kept.get(key) or self._segments.get(key)
+            if segment is None:
+                segment = self._render(key)
+                self.compressed += 1
+            kept[key] = segment
+            ordered.append(segment)
+            before = run[-1]
+        self._segments = kept
+        return ordered
+
+
+class Renderer:
+    """The caches that make a snapshot's forms cost what changed: per document its cut and its
+    YAML text, per chunk its segments. Shared by the snapshots of one ingestor."""
+
+    def __init__(self, to_yaml: Callable[[bytes], bytes]) -> None:
+        self._to_yaml = to_yaml
+        self._lock = threading.Lock()  # renders take turns: the caches are one state
+        self._cuts: dict[bytes, bool] = {}
+        self._yaml: dict[bytes, bytes] = {}
+        self.json = SegmentCache(self._json_segment)
+        self.yaml = SegmentCache(self._yaml_segment)
+
+    def json_form(self, documents: Sequence[bytes], revision: bytes, etag: str) -> Encoded:
+        """``{"items":[...],"revision":...}``: the documents joined with commas."""
+        with self._lock:
+            runs = self._runs(documents)
+            middle = self.json.segments(runs)
+        head = Segment.of(b'{"items":[')
+        tail = Segment.of(b'],"revision":' + revision + b"}", runs[-1][-1] if runs else b"")
+        return Encoded.of_segments([head, *middle, tail], etag)
+
+    def yaml_form(self, documents: Sequence[bytes], etag: str) -> Encoded:
+        """Every document as YAML, one after another (``---`` starts each)."""
+        with self._lock:
+            segments = self.yaml.segments(self._runs(documents))
+            if len(self._yaml) > 2 * len(documents) + 1024:
+                # Forget the YAML of documents gone; rarely, so that a render stays small.
+                live = set(documents)
+                self._yaml = {doc: text for doc, text in self._yaml.items() if doc in live}
+        return Encoded.of_segments(segments, etag)
+
+    def _runs(self, documents: Sequence[bytes]) -> list[tuple[bytes, ...]]:
+        if len(self._cuts) > 2 * len(documents) + 1024:
+            live = set(documents)
+            self._cuts = {doc: cut for doc, cut in self._cuts.items() if doc in live}
+        return chunks(documents, self._cuts)
+
+    @staticmethod
+    def _json_segment(key: SegmentKey) -> Segment:
+        before, run = key
+        # After the first chunk, a comma parts it from the one before.
+        return Segment.of((b"," if before else b"") + b",".join(run), before)
+
+    def _yaml_segment(self, key: SegmentKey) -> Segment:
+        before, run = key
+        dictionary = self._yaml_text(before) if before else b""
+        return Segment.of(b"".join(map(self._yaml_text, run)), dictionary)
+
+    def _yaml_text(self, document: bytes) -> bytes:
+        text = self._yaml.get(document)
+        if text is None:
+            text = self._yaml[document] = self._to_yaml(document)
+        return text
