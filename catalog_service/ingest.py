@@ -268,7 +268,9 @@ class Ingestor:
         before: object
         if current is not None:
             before_files, before = current.catalog.manifest_files, current.catalog.entity_count
-            removed = len(current.catalog.refs - catalog.refs)
+            # After a refresh that kept every file's shape the refs are the very same set.
+            refs = current.catalog.refs
+            removed = 0 if refs is catalog.refs else len(refs - catalog.refs)
         else:
             # After a restart: compare with what was applied before it, kept beside the mirror.
             state = self._source.read_state() or {}

@@ -93,14 +93,20 @@ class Segment:
 _LAST_BLOCK = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -15).flush()  # empty, final
 
 
-def gzip_parts(segments: Sequence[Segment]) -> tuple[bytes, ...]:
-    """One gzip stream of the segments in order, as parts to send one after another."""
-    crc, size = 0, 0
-    for segment in segments:
-        crc = crc32_combine(crc, segment.crc, segment.shift)
-        size += len(segment.raw)
-    trailer = _LAST_BLOCK + struct.pack("<II", crc, size & 0xFFFFFFFF)
-    return (GZIP_HEADER, *(segment.deflated for segment in segments), trailer)
+@dataclass(frozen=True)
+class Chain:
+    """Segments in order, with the CRC-32 and the length of all their bytes."""
+
+    segments: tuple[Segment, ...] = ()
+    crc: int = 0
+    size: int = 0
+
+    def then(self, *segments: Segment) -> Chain:
+        crc, size = self.crc, self.size
+        for segment in segments:
+            crc = crc32_combine(crc, segment.crc, segment.shift)
+            size += len(segment.raw)
+        return Chain((*self.segments, *segments), crc, size)
 
 
 @dataclass(frozen=True)
@@ -114,11 +120,14 @@ class Encoded:
 
     @classmethod
     def of(cls, body: bytes, etag: str) -> Encoded:
-        return cls.of_segments([Segment.of(body)], etag)
+        return cls.of_chain(Chain().then(Segment.of(body)), etag)
 
     @classmethod
-    def of_segments(cls, segments: Sequence[Segment], etag: str) -> Encoded:
-        return cls(tuple(segment.raw for segment in segments), gzip_parts(segments), etag)
+    def of_chain(cls, chain: Chain, etag: str) -> Encoded:
+        """The body of the segments, and one gzip stream of them."""
+        trailer = _LAST_BLOCK + struct.pack("<II", chain.crc, chain.size & 0xFFFFFFFF)
+        deflated = (segment.deflated for segment in chain.segments)
+        return cls(tuple(s.raw for s in chain.segments), (GZIP_HEADER, *deflated, trailer), etag)
 
     @cached_property
     def body(self) -> bytes:
@@ -189,13 +198,15 @@ class SegmentCache:
     def __init__(self, render: Callable[[SegmentKey], Segment]) -> None:
         self._render = render
         self._segments: dict[SegmentKey, Segment] = {}
+        self._last: tuple[Chain, list[Segment], list[int]] = (Chain(), [], [])
         self.compressed = 0
 
     def __len__(self) -> int:
         return len(self._segments)
 
-    def segments(self, runs: Sequence[tuple[bytes, ...]]) -> list[Segment]:
-        """The segments of ``runs`` in order; only those of the last call are kept after."""
+    def chain(self, start: Chain, runs: Sequence[tuple[bytes, ...]]) -> Chain:
+        """``start`` followed by the segments of ``runs``; only the segments of the last call
+        are kept after it."""
         kept: dict[SegmentKey, Segment] = {}
         ordered: list[Segment] = []
         before = b""
@@ -209,7 +220,21 @@ class SegmentCache:
             ordered.append(segment)
             before = run[-1]
         self._segments = kept
-        return ordered
+        return self._chained(start, ordered)
+
+    def _chained(self, start: Chain, ordered: list[Segment]) -> Chain:
+        # The CRC after each segment: up to the first segment that differs from the last
+        # call's, the CRCs are those of the last call (combining costs some microseconds each).
+        last_start, last, crcs = self._last
+        same = last_start == start
+        crc, size, after = start.crc, start.size, []
+        for index, segment in enumerate(ordered):
+            same = same and index < len(last) and last[index] is segment
+            crc = crcs[index] if same else crc32_combine(crc, segment.crc, segment.shift)
+            size += len(segment.raw)
+            after.append(crc)
+        self._last = (start, ordered, after)
+        return Chain((*start.segments, *ordered), crc, size)
 
 
 class Renderer:
@@ -220,6 +245,7 @@ class Renderer:
         self._to_yaml = to_yaml
         self._lock = threading.Lock()  # renders take turns: the caches are one state
         self._cuts: dict[bytes, bool] = {}
+        self._runs_of: tuple[Sequence[bytes], list[tuple[bytes, ...]]] = ((), [])
         self._yaml: dict[bytes, bytes] = {}
         self.json = SegmentCache(self._json_segment)
         self.yaml = SegmentCache(self._yaml_segment)
@@ -228,26 +254,29 @@ class Renderer:
         """``{"items":[...],"revision":...}``: the documents joined with commas."""
         with self._lock:
             runs = self._runs(documents)
-            middle = self.json.segments(runs)
-        head = Segment.of(b'{"items":[')
+            chain = self.json.chain(_JSON_HEAD, runs)
         tail = Segment.of(b'],"revision":' + revision + b"}", runs[-1][-1] if runs else b"")
-        return Encoded.of_segments([head, *middle, tail], etag)
+        return Encoded.of_chain(chain.then(tail), etag)
 
     def yaml_form(self, documents: Sequence[bytes], etag: str) -> Encoded:
         """Every document as YAML, one after another (``---`` starts each)."""
         with self._lock:
-            segments = self.yaml.segments(self._runs(documents))
+            chain = self.yaml.chain(Chain(), self._runs(documents))
             if len(self._yaml) > 2 * len(documents) + 1024:
                 # Forget the YAML of documents gone; rarely, so that a render stays small.
                 live = set(documents)
                 self._yaml = {doc: text for doc, text in self._yaml.items() if doc in live}
-        return Encoded.of_segments(segments, etag)
+        return Encoded.of_chain(chain, etag)
 
     def _runs(self, documents: Sequence[bytes]) -> list[tuple[bytes, ...]]:
+        if self._runs_of[0] is documents:  # the JSON and the YAML of one snapshot
+            return self._runs_of[1]
         if len(self._cuts) > 2 * len(documents) + 1024:
             live = set(documents)
             self._cuts = {doc: cut for doc, cut in self._cuts.items() if doc in live}
-        return chunks(documents, self._cuts)
+        runs = chunks(documents, self._cuts)
+        self._runs_of = (documents, runs)
+        return runs
 
     @staticmethod
     def _json_segment(key: SegmentKey) -> Segment:
@@ -265,3 +294,6 @@ class Renderer:
         if text is None:
             text = self._yaml[document] = self._to_yaml(document)
         return text
+
+
+_JSON_HEAD = Chain().then(Segment.of(b'{"items":['))
