@@ -17,12 +17,10 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress
+
+from catalog_service.chunking import Layout, Run, layout
 
 GZIP_LEVEL = 6  # on catalog JSON, level 9 is some 3x slower for a body 2 % smaller
-# A document ends a chunk when the low bits of its CRC are zero: chunks of 128 documents on
-# average (some 140 KB of catalog JSON), which one change re-compresses in a few milliseconds.
-CHUNK_MASK = 127
 # What zlib itself writes: no file name, time zero, no extra flags (level 6), OS Unix.
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 _WINDOW = 32 * 1024  # the furthest deflate refers back
@@ -168,25 +166,8 @@ class EncodedHead:
         return compressor.compress(tail) + compressor.flush()
 
 
-def chunks(documents: Sequence[bytes], cuts: dict[bytes, bool]) -> list[tuple[bytes, ...]]:
-    """The documents in runs, each ending where a document's CRC says (``cuts`` remembers)."""
-    if not documents:
-        return []
-    # C-level passes (map, compress, slices): this runs over every document of every render.
-    ends = list(map(cuts.get, documents))
-    if None in ends:
-        for index, document in enumerate(documents):
-            if ends[index] is None:
-                ends[index] = cuts[document] = zlib.crc32(document) & CHUNK_MASK == 0
-    stops = list(compress(range(1, len(ends) + 1), ends))
-    if not stops or stops[-1] != len(ends):
-        stops.append(len(ends))
-    whole = tuple(documents)
-    return [whole[start:stop] for start, stop in zip([0, *stops], stops, strict=False)]
-
-
 # A segment's key: the document before its chunk (b"" for the first), and the chunk.
-SegmentKey = tuple[bytes, tuple[bytes, ...]]
+SegmentKey = tuple[bytes, Run]
 
 
 class SegmentCache:
@@ -197,30 +178,42 @@ class SegmentCache:
 
     def __init__(self, render: Callable[[SegmentKey], Segment]) -> None:
         self._render = render
-        self._segments: dict[SegmentKey, Segment] = {}
+        # The last call's, by the chunk's id: a chunk kept from one layout to the next is the
+        # same tuple, found without hashing its documents.
+        self._by_run: dict[int, tuple[Run, bytes, Segment]] = {}
+        self._by_content: dict[SegmentKey, Segment] = {}
         self._last: tuple[Chain, list[Segment], list[int]] = (Chain(), [], [])
         self.compressed = 0
 
     def __len__(self) -> int:
-        return len(self._segments)
+        return len(self._by_run)
 
-    def chain(self, start: Chain, runs: Sequence[tuple[bytes, ...]]) -> Chain:
+    def chain(self, start: Chain, runs: Sequence[Run]) -> Chain:
         """``start`` followed by the segments of ``runs``; only the segments of the last call
-        are kept after it."""
-        kept: dict[SegmentKey, Segment] = {}
+        (and a few before) are kept after it."""
+        kept: dict[int, tuple[Run, bytes, Segment]] = {}
         ordered: list[Segment] = []
         before = b""
         for run in runs:
-            key = (before, run)
-            segment = kept.get(key) or self._segments.get(key)
-            if segment is None:
-                segment = self._render(key)
-                self.compressed += 1
-            kept[key] = segment
+            entry = self._by_run.get(id(run)) or kept.get(id(run))
+            if entry is not None and entry[0] is run and entry[1] is before:
+                segment = entry[2]
+            else:
+                segment = self._segment((before, run))
+            kept[id(run)] = (run, before, segment)
             ordered.append(segment)
             before = run[-1]
-        self._segments = kept
+        self._by_run = kept
+        if len(self._by_content) > len(kept) + 64:  # forget the segments of chunks gone
+            self._by_content = {(b, r): s for r, b, s in kept.values()}
         return self._chained(start, ordered)
+
+    def _segment(self, key: SegmentKey) -> Segment:
+        segment = self._by_content.get(key)
+        if segment is None:
+            segment = self._by_content[key] = self._render(key)
+            self.compressed += 1
+        return segment
 
     def _chained(self, start: Chain, ordered: list[Segment]) -> Chain:
         # The CRC after each segment: up to the first segment that differs from the last
@@ -245,7 +238,7 @@ class Renderer:
         self._to_yaml = to_yaml
         self._lock = threading.Lock()  # renders take turns: the caches are one state
         self._cuts: dict[bytes, bool] = {}
-        self._runs_of: tuple[Sequence[bytes], list[tuple[bytes, ...]]] = ((), [])
+        self._layout = Layout()
         self._yaml: dict[bytes, bytes] = {}
         self.json = SegmentCache(self._json_segment)
         self.yaml = SegmentCache(self._yaml_segment)
@@ -268,15 +261,12 @@ class Renderer:
                 self._yaml = {doc: text for doc, text in self._yaml.items() if doc in live}
         return Encoded.of_chain(chain, etag)
 
-    def _runs(self, documents: Sequence[bytes]) -> list[tuple[bytes, ...]]:
-        if self._runs_of[0] is documents:  # the JSON and the YAML of one snapshot
-            return self._runs_of[1]
+    def _runs(self, documents: Sequence[bytes]) -> list[Run]:
         if len(self._cuts) > 2 * len(documents) + 1024:
             live = set(documents)
             self._cuts = {doc: cut for doc, cut in self._cuts.items() if doc in live}
-        runs = chunks(documents, self._cuts)
-        self._runs_of = (documents, runs)
-        return runs
+        self._layout = layout(tuple(documents), self._cuts, self._layout)
+        return self._layout.runs
 
     @staticmethod
     def _json_segment(key: SegmentKey) -> Segment:
