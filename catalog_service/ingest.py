@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Literal, Protocol
 
 from catalog_service.domain.catalog import (
@@ -256,7 +257,7 @@ class Ingestor:
             order = sorted(files)  # a good part of a one-file refresh: only when paths change
             return order, assemble([files[path][1] for path in order], self._context)
         replaced = {path: (self._files[path][1], files[path][1]) for path in changed}
-        ordered = [files[path][1] for path in self._order]
+        ordered = list(map(_compiled, map(files.__getitem__, self._order)))  # C-level passes
         return self._order, reassemble(previous, ordered, replaced, self._context)
 
     def _compile(self, entries: list[TreeEntry]) -> Iterable[tuple[TreeEntry, CompiledFile]]:
@@ -307,6 +308,9 @@ class Ingestor:
             catalog.entity_count,
             len(catalog.problems),
         )
+
+
+_compiled = itemgetter(1)
 
 
 def compile_entries(
