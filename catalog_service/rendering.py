@@ -117,10 +117,6 @@ class Encoded:
     etag: str
 
     @classmethod
-    def of(cls, body: bytes, etag: str) -> Encoded:
-        return cls.of_chain(Chain().then(Segment.of(body)), etag)
-
-    @classmethod
     def of_chain(cls, chain: Chain, etag: str) -> Encoded:
         """The body of the segments, and one gzip stream of them."""
         trailer = _LAST_BLOCK + struct.pack("<II", chain.crc, chain.size & 0xFFFFFFFF)
