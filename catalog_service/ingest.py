@@ -243,6 +243,8 @@ class Ingestor:
             for entry, compiled in self._compile(to_read):
                 files[entry.path] = (entry.sha, compiled)
             order, catalog = self._assemble(files, [entry.path for entry in to_read])
+        if changes is None:
+            _freeze_heap()
         self._files, self._order = files, order
         self._processed = (revision, catalog)
         return len(to_read) + deleted
@@ -330,6 +332,14 @@ def compile_entries(
             yield entry, rejected_too_large(entry.path)
         else:
             yield entry, compile_file(entry.path, data, context)
+
+
+def _freeze_heap() -> None:
+    """After compiling everything: leave what lives now out of the cycle collector's full
+    passes. Each pass would otherwise walk the whole catalog (some 150 ms at 10,000 manifests,
+    at random moments, a push's refresh among them). Frozen objects are still freed when no
+    longer referenced; the compiled catalog holds no reference cycles."""
+    gc.freeze()
 
 
 @contextlib.contextmanager
