@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 import threading
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -61,9 +62,40 @@ def crc_shift(length: int) -> int:
     return p
 
 
-def crc32_combine(crc1: int, crc2: int, shift2: int) -> int:
-    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``crc_shift(len(b))``."""
-    return _multmodp(shift2, crc1) ^ crc2
+class Shift:
+    """Multiplying by ``crc_shift(length)``, in four table lookups (``_multmodp`` loops over 32
+    bits): what moves a CRC past ``length`` bytes. A body's CRC combines one per chunk."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, length: int) -> None:
+        product = crc_shift(length)
+        by_bit = []  # by_bit[i]: the product times x^i, for bit 31 - i of a CRC (bit 31 is x^0)
+        for _ in range(32):
+            by_bit.append(product)
+            product = (product >> 1) ^ _POLY if product & 1 else product >> 1
+        table = array("I", bytes(4 * 1024))  # per byte of a CRC, its 256 values' products
+        for byte in range(4):
+            base = 256 * byte
+            for i in range(8):
+                bit, value = 1 << i, by_bit[31 - 8 * byte - i]
+                for low in range(bit):
+                    table[base + (low | bit)] = table[base + low] ^ value
+        self._table = table
+
+    def __call__(self, crc: int) -> int:
+        table = self._table
+        return (
+            table[crc & 255]
+            ^ table[256 + ((crc >> 8) & 255)]
+            ^ table[512 + ((crc >> 16) & 255)]
+            ^ table[768 + (crc >> 24)]
+        )
+
+
+def crc32_combine(crc1: int, crc2: int, shift2: Shift) -> int:
+    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``Shift(len(b))``."""
+    return shift2(crc1) ^ crc2
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +105,7 @@ class Segment:
     raw: bytes
     deflated: bytes
     crc: int
-    shift: int  # crc_shift(len(raw))
+    shift: Shift  # past len(raw) bytes
 
     @classmethod
     def of(cls, raw: bytes, dictionary: bytes = b"") -> Segment:
@@ -85,7 +117,7 @@ class Segment:
         else:
             compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -15)
         deflated = compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
-        return cls(raw, deflated, zlib.crc32(raw), crc_shift(len(raw)))
+        return cls(raw, deflated, zlib.crc32(raw), Shift(len(raw)))
 
 
 _LAST_BLOCK = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -15).flush()  # empty, final
@@ -178,7 +210,6 @@ class SegmentCache:
         # same tuple, found without hashing its documents.
         self._by_run: dict[int, tuple[Run, bytes, Segment]] = {}
         self._by_content: dict[SegmentKey, Segment] = {}
-        self._last: tuple[Chain, list[Segment], list[int]] = (Chain(), [], [])
         self.compressed = 0
 
     def __len__(self) -> int:
@@ -202,7 +233,7 @@ class SegmentCache:
         self._by_run = kept
         if len(self._by_content) > len(kept) + 64:  # forget the segments of chunks gone
             self._by_content = {(b, r): s for r, b, s in kept.values()}
-        return self._chained(start, ordered)
+        return start.then(*ordered)
 
     def _segment(self, key: SegmentKey) -> Segment:
         segment = self._by_content.get(key)
@@ -210,20 +241,6 @@ class SegmentCache:
             segment = self._by_content[key] = self._render(key)
             self.compressed += 1
         return segment
-
-    def _chained(self, start: Chain, ordered: list[Segment]) -> Chain:
-        # The CRC after each segment: up to the first segment that differs from the last
-        # call's, the CRCs are those of the last call (combining costs some microseconds each).
-        last_start, last, crcs = self._last
-        same = last_start == start
-        crc, size, after = start.crc, start.size, []
-        for index, segment in enumerate(ordered):
-            same = same and index < len(last) and last[index] is segment
-            crc = crcs[index] if same else crc32_combine(crc, segment.crc, segment.shift)
-            size += len(segment.raw)
-            after.append(crc)
-        self._last = (start, ordered, after)
-        return Chain((*start.segments, *ordered), crc, size)
 
 
 class Renderer:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog_service.chunking import Layout, Run, layout
-from catalog_service.rendering import Encoded, Renderer, crc32_combine, crc_shift
+from catalog_service.rendering import Encoded, Renderer, Shift, crc32_combine
 from catalog_service.snapshot import yaml_document
 
 REVISION = json.dumps("0123abcd").encode()
@@ -54,7 +54,7 @@ def check(form: Encoded, expected: bytes) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=3000), st.binary(max_size=3000))
 def test_crcs_combine_as_zlib_computes_the_whole(first: bytes, second: bytes) -> None:
-    combined = crc32_combine(zlib.crc32(first), zlib.crc32(second), crc_shift(len(second)))
+    combined = crc32_combine(zlib.crc32(first), zlib.crc32(second), Shift(len(second)))
     assert combined == zlib.crc32(first + second)
 
 
