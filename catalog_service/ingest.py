@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
-import json
 import logging
 import threading
 import time
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
-
-import yaml
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, Literal, Protocol
 
 from catalog_service.domain.catalog import (
     Catalog,
@@ -38,65 +34,11 @@ from catalog_service.errors import (
     SourceError,
 )
 from catalog_service.settings import IngestSettings
+from catalog_service.snapshot import Snapshot, new_renderer
 from catalog_service.sources.git import Change, TreeEntry
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-GZIP_LEVEL = 6  # on catalog JSON, level 9 is some 3x slower for a body 2 % smaller
-
-
-def _gzip_compressor() -> zlib._Compress:
-    # wbits 31: a gzip stream; zlib writes no file name and a zero time, so equal bodies
-    # compress to equal bytes.
-    return zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """One serialized form of a snapshot, as is and gzip-compressed, with an ETag for each."""
-
-    body: bytes
-    gzip: bytes
-    etag: str
-
-    @classmethod
-    def of(cls, body: bytes, etag: str) -> Encoded:
-        compressor = _gzip_compressor()
-        return cls(body, compressor.compress(body) + compressor.flush(), etag)
-
-    @property
-    def gzip_etag(self) -> str:
-        """The same tag, of the gzip family: ``"abc"`` gives ``"abc-gzip"``."""
-        return self.etag[:-1] + '-gzip"'
-
-
-@dataclass(frozen=True)
-class EncodedHead:
-    """The start of a body whose last bytes change between snapshots (the problems answer ends
-    with the ingestor's state): compressed once, then ended per answer at little cost."""
-
-    body: bytes
-    gzip: bytes
-    _compressor: zlib._Compress
-
-    @classmethod
-    def of(cls, body: bytes) -> EncodedHead:
-        compressor = _gzip_compressor()
-        # A sync flush ends the deflate data on a byte boundary: a copy of the compressor
-        # then goes on from there, and the parts join into one valid gzip stream.
-        return cls(
-            body, compressor.compress(body) + compressor.flush(zlib.Z_SYNC_FLUSH), compressor
-        )
-
-    def gzip_ending(self, tail: bytes) -> bytes:
-        """What follows ``gzip`` for a body that ends with ``tail``."""
-        compressor = self._compressor.copy()
-        return compressor.compress(tail) + compressor.flush()
-
-
-_RENDERED_FORMS = ("json", "yaml", "json-encoded", "yaml-encoded", "problems")
+__all__ = ["HeldBack", "IngestOutcome", "Ingestor", "Snapshot", "Source", "compile_entries"]
 
 
 class Source(Protocol):
@@ -112,95 +54,6 @@ class Source(Protocol):
     def read_state(self) -> dict[str, Any] | None: ...
     def write_state(self, state: dict[str, Any]) -> None: ...
     def close(self) -> None: ...
-
-
-@dataclass
-class Snapshot:
-    """One applied catalog and its serialized forms.
-
-    The forms are rendered once, on first use or by :meth:`warm`: rendering is not on the
-    refresh path. The HTTP layer serves a snapshot only once it is :attr:`rendered`."""
-
-    revision: str
-    catalog: Catalog
-    created_at: float
-    etag: str
-    _yaml_cache: dict[bytes, bytes]
-    _forms: dict[str, object] = field(default_factory=dict)
-    _lock: threading.RLock = field(default_factory=threading.RLock)
-
-    @classmethod
-    def build(cls, revision: str, catalog: Catalog, yaml_cache: dict[bytes, bytes]) -> Snapshot:
-        tag = hashlib.blake2b(f"{catalog.digest}:{revision}".encode(), digest_size=16).hexdigest()
-        return cls(revision, catalog, time.time(), f'"{tag}"', yaml_cache)
-
-    @property
-    def body(self) -> bytes:
-        """``{"items": [...], "revision": "..."}``, joined from the documents encoded at compile."""
-        return self._form("json", self._render_json)
-
-    @property
-    def yaml_etag(self) -> str:
-        return self.etag[:-1] + '-yaml"'
-
-    @property
-    def yaml_body(self) -> bytes:
-        """All entities as multi-document YAML, each document rendered once per content."""
-        return self._form("yaml", lambda: b"".join(map(self._render_yaml, self.catalog.documents)))
-
-    @property
-    def json_form(self) -> Encoded:
-        return self._form("json-encoded", lambda: Encoded.of(self.body, self.etag))
-
-    @property
-    def yaml_form(self) -> Encoded:
-        return self._form("yaml-encoded", lambda: Encoded.of(self.yaml_body, self.yaml_etag))
-
-    @property
-    def problems_head(self) -> EncodedHead:
-        """``{"revision":"...","problems":[...]``: the problems answer up to its last fields."""
-        return self._form("problems", self._render_problems_head)
-
-    @property
-    def rendered(self) -> bool:
-        return all(name in self._forms for name in _RENDERED_FORMS)
-
-    def warm(self) -> None:
-        """Render every form now, so that no request waits for one."""
-        _ = self.json_form, self.yaml_form, self.problems_head
-
-    def _form(self, name: str, render: Callable[[], T]) -> T:
-        # Not under the lock: a form already rendered is read without waiting for another.
-        if name in self._forms:
-            return self._forms[name]  # type: ignore[return-value]
-        with self._lock:
-            if name not in self._forms:
-                self._forms[name] = render()
-            return self._forms[name]  # type: ignore[return-value]
-
-    def _render_json(self) -> bytes:
-        revision = json.dumps(self.revision).encode()
-        documents = b",".join(self.catalog.documents)
-        return b'{"items":[' + documents + b'],"revision":' + revision + b"}"
-
-    def _render_problems_head(self) -> EncodedHead:
-        problems = [problem.to_json() for problem in self.catalog.problems]
-        head = {"revision": self.revision, "problems": problems}
-        text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
-        return EncodedHead.of(text.removesuffix("}").encode())
-
-    def _render_yaml(self, document: bytes) -> bytes:
-        text = self._yaml_cache.get(document)
-        if text is None:
-            entity = json.loads(document)
-            text = (
-                b"---\n"
-                + yaml.dump(
-                    entity, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=1000
-                ).encode()
-            )
-            self._yaml_cache[document] = text
-        return text
 
 
 @dataclass(frozen=True)
@@ -233,7 +86,7 @@ class Ingestor:
         self._files: dict[str, tuple[str, CompiledFile]] = {}
         self._order: list[str] = []  # the paths of _files, sorted: the smaller path wins
         self._processed: tuple[str, Catalog] | None = None
-        self._yaml_cache: dict[bytes, bytes] = {}
+        self._renderer = new_renderer()  # what one snapshot rendered, the next reuses
         self.snapshot: Snapshot | None = None
         self.held_back: HeldBack | None = None
         self.last_error: str | None = None
@@ -390,6 +243,8 @@ class Ingestor:
             for entry, compiled in self._compile(to_read):
                 files[entry.path] = (entry.sha, compiled)
             order, catalog = self._assemble(files, [entry.path for entry in to_read])
+        if changes is None:
+            _freeze_heap()
         self._files, self._order = files, order
         self._processed = (revision, catalog)
         return len(to_read) + deleted
@@ -404,7 +259,7 @@ class Ingestor:
             order = sorted(files)  # a good part of a one-file refresh: only when paths change
             return order, assemble([files[path][1] for path in order], self._context)
         replaced = {path: (self._files[path][1], files[path][1]) for path in changed}
-        ordered = [files[path][1] for path in self._order]
+        ordered = list(map(_compiled, map(files.__getitem__, self._order)))  # C-level passes
         return self._order, reassemble(previous, ordered, replaced, self._context)
 
     def _compile(self, entries: list[TreeEntry]) -> Iterable[tuple[TreeEntry, CompiledFile]]:
@@ -416,7 +271,9 @@ class Ingestor:
         before: object
         if current is not None:
             before_files, before = current.catalog.manifest_files, current.catalog.entity_count
-            removed = len(current.catalog.refs - catalog.refs)
+            # After a refresh that kept every file's shape the refs are the very same set.
+            refs = current.catalog.refs
+            removed = 0 if refs is catalog.refs else len(refs - catalog.refs)
         else:
             # After a restart: compare with what was applied before it, kept beside the mirror.
             state = self._source.read_state() or {}
@@ -437,10 +294,7 @@ class Ingestor:
         return None
 
     def _apply(self, revision: str, catalog: Catalog) -> None:
-        # Keep rendered YAML only for documents still served, so the cache cannot grow forever.
-        live = set(catalog.documents)
-        self._yaml_cache = {doc: text for doc, text in self._yaml_cache.items() if doc in live}
-        self.snapshot = Snapshot.build(revision, catalog, self._yaml_cache)
+        self.snapshot = Snapshot.build(revision, catalog, self._renderer)
         self.held_back = None
         self._source.write_state(
             {
@@ -456,6 +310,9 @@ class Ingestor:
             catalog.entity_count,
             len(catalog.problems),
         )
+
+
+_compiled = itemgetter(1)
 
 
 def compile_entries(
@@ -475,6 +332,14 @@ def compile_entries(
             yield entry, rejected_too_large(entry.path)
         else:
             yield entry, compile_file(entry.path, data, context)
+
+
+def _freeze_heap() -> None:
+    """After compiling everything: leave what lives now out of the cycle collector's full
+    passes. Each pass would otherwise walk the whole catalog (some 150 ms at 10,000 manifests,
+    at random moments, a push's refresh among them). Frozen objects are still freed when no
+    longer referenced; the compiled catalog holds no reference cycles."""
+    gc.freeze()
 
 
 @contextlib.contextmanager

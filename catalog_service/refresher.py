@@ -64,18 +64,22 @@ class Refresher:
     async def refresh(self, force: bool = False, wait: float | None = None) -> IngestOutcome:
         """Ingest now and serve the result once rendered; ``wait`` bounds the wait for an ingest
         already running (then :class:`RefreshInProgressError`)."""
-        outcome = await asyncio.to_thread(self._ingestor.refresh, force, wait)
-        current = self._ingestor.snapshot
-        if current is not None:
-            # Rendered here, off the event loop; served (and ready) only once rendered.
-            if not current.rendered:
-                await asyncio.to_thread(current.warm)
-            self._served.promote(current)
+        outcome = await asyncio.to_thread(self._ingest_and_serve, force, wait)
         await self._tell(self._listeners, outcome)
         if self._background:
             task = asyncio.create_task(self._tell_in_turn(outcome))
             self._background_tasks.add(task)
             task.add_done_callback(self._background_tasks.discard)
+        return outcome
+
+    def _ingest_and_serve(self, force: bool, wait: float | None) -> IngestOutcome:
+        # In one worker thread, off the event loop and without a hop back to it in between:
+        # the snapshot is served (and ready) as soon as it is rendered.
+        outcome = self._ingestor.refresh(force, wait)
+        current = self._ingestor.snapshot
+        if current is not None:
+            current.warm()
+            self._served.promote(current)
         return outcome
 
     async def _tell_in_turn(self, outcome: IngestOutcome) -> None:

@@ -28,6 +28,7 @@ def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
         "CSafeLoader floor",
         "cold ingest / floor",
         "one-file refresh",
+        "render after a one-file refresh",
         "service RSS",
     ):
         assert figure in stdout, stdout
@@ -61,7 +62,13 @@ def test_the_actions_benchmark_runs_on_a_small_repository() -> None:
 
 def test_the_webhooks_benchmark_runs_on_a_small_repository() -> None:
     stdout = run_bench("webhooks", "--manifests", "100", "--pulls", "10", "--rounds", "1")
-    for figure in ("push answered", "visible in /api/v1/entities", "100 pushes", "backfill"):
+    for figure in (
+        "push answered",
+        "visible in /api/v1/entities",
+        "decoded by the client",
+        "100 pushes",
+        "backfill",
+    ):
         assert figure in stdout, stdout
     assert "(10 recorded;" in stdout
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -145,6 +146,25 @@ def test_after_one_file_changes_only_that_file_is_read_again(
         if json.loads(doc)["metadata"]["name"] == "app-2"
     )
     assert app["metadata"]["description"] == "Now with a description"
+
+
+def test_a_full_ingest_leaves_its_catalog_out_of_the_collectors_full_passes(
+    gitops: GitOpsRepo, ingestor: Ingestor
+) -> None:
+    seed(gitops, 6)
+    gitops.commit()
+    gc.unfreeze()
+    ingestor.refresh()
+    frozen = gc.get_freeze_count()
+    tracked = {id(obj) for obj in gc.get_objects()}
+    catalog = current(ingestor).catalog
+    assert frozen > 0 and id(catalog) not in tracked and id(catalog.files) not in tracked
+
+    gitops.add_application("app-2", description="Now with a description")
+    gitops.commit()
+    ingestor.refresh()  # one file: nothing more is frozen, the new catalog is collected as usual
+    assert gc.get_freeze_count() <= frozen  # fewer: frozen objects are freed when unused
+    assert id(current(ingestor).catalog) in {id(obj) for obj in gc.get_objects()}
 
 
 def test_deletes_renames_and_other_files_need_no_recompiling_beyond_the_new_path(

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
+from operator import attrgetter
 
 from catalog_service.domain import manifests as m
 from catalog_service.domain.entities import (
@@ -331,7 +332,7 @@ def reassemble(
     ``replaced`` (path: old, new). When every replaced file keeps its shape, no rule across
     files can answer differently: only those files' documents are swapped in, which keeps a
     refresh after a version bump from redoing the work of every other file."""
-    same_paths = tuple(file.path for file in files) == previous.paths
+    same_paths = tuple(map(_path_of, files)) == previous.paths
     if not same_paths or any(old.shape != new.shape for old, new in replaced.values()):
         return assemble(files, context)
     documents = list(previous.documents)
@@ -355,10 +356,15 @@ def reassemble(
     )
 
 
+# C-level reads of every file's path and digest: a one-file refresh reads them all.
+_path_of = attrgetter("path")
+_digest_of = attrgetter("digest")
+
+
 def _catalog_digest(files: Sequence[CompiledFile], context: EntityContext) -> str:
     # The output is a function of the files and the context: hashing their digests is enough.
     digest = hashlib.blake2b(repr(context).encode(), digest_size=16)
-    digest.update(b"".join(file.digest for file in files))
+    digest.update(b"".join(map(_digest_of, files)))
     return digest.hexdigest()
 
 

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Sequence
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from catalog_service.ingest import Encoded
+from catalog_service.rendering import Encoded
 
 SEND_CHUNK_BYTES = 256 * 1024
+SMALL_PART_BYTES = 16 * 1024  # parts below this are copied into one slice
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
@@ -63,7 +64,7 @@ def serve_encoded(request: Request, form: Encoded, media_type: str) -> Response:
         return Response(status_code=304, headers=headers)
     if gzip:
         headers["Content-Encoding"] = "gzip"
-    return stream(request, [form.gzip if gzip else form.body], media_type, headers)
+    return stream(request, form.gzip_parts if gzip else form.parts, media_type, headers)
 
 
 def stream(
@@ -78,10 +79,23 @@ def stream(
 
 async def _slices(parts: Sequence[bytes]) -> AsyncIterator[memoryview]:
     # An async iterator: a plain one would be run in the thread pool, a hop per slice.
+    batch = bytearray()
     for part in parts:
+        if len(part) < SMALL_PART_BYTES:
+            # Small parts (a gzip body's segments) go out together, not a send each.
+            if len(batch) + len(part) > SEND_CHUNK_BYTES:
+                yield memoryview(batch)
+                batch = bytearray()
+            batch += part
+            continue
+        if batch:
+            yield memoryview(batch)
+            batch = bytearray()
         view = memoryview(part)
         for start in range(0, len(view), SEND_CHUNK_BYTES):
             yield view[start : start + SEND_CHUNK_BYTES]
+    if batch:
+        yield memoryview(batch)
 
 
 async def _nothing() -> AsyncIterator[memoryview]:
