@@ -198,6 +198,7 @@ def build_services(
     history = _adoption_history(ingestor, database, context)
     if history is not None:
         refresher.add_listener(_history_listener(history), background=True)
+        refresher.add_listener(settle_after_ingest, background=True)  # the walk's tree, too
     if settings.backstage is not None:
         refresher.add_listener(BackstageNotifier(settings.backstage))
     actions = build_action_service(
