@@ -1,9 +1,10 @@
 """Prometheus metrics (DESIGN section 5), on a registry of each service's own.
 
 Nothing here is global: two apps in one process (the tests run many) never share a sample.
-Gauges are computed from the current snapshot when Prometheus scrapes; the counters that must
-survive a restart are counted in the database, also at scrape time (cached for a moment, so that
-a burst of scrapes costs one read). Only the ingest duration is observed in memory.
+Gauges come from the current snapshot, aggregated and written once per snapshot (right after its
+ingest, or by the first scrape that sees it); the counters that must survive a restart are
+counted in the database, at scrape time (cached for a moment, so that a burst of scrapes costs
+one read). Only the ingest duration is observed in memory.
 
 Definitions:
 - ``idp_application_manifests{system,type,owner}``: the applications in the served catalog (the
