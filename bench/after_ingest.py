@@ -2,11 +2,11 @@
 bench/dashboard.py share.
 
 The app of ``create_app`` (its refresher and listeners, as ``catalog-service serve`` runs them)
-in a uvicorn thread, measured once its first history walk (seconds, once at start) is done. Each
-round commits a one-file change (every other one a new owner: a new
-label set), asks ``POST /api/v1/refresh`` (it answers once the snapshot is served and the
-listeners ran), and then times the first request at once: the background history walk of that
-ingest may still run, as it would in production. Then the later requests of the same snapshot.
+in a uvicorn thread, measured once its first history walk (seconds, once at start) is done.
+Each round commits a one-file change (every other one a new owner: a new label set), asks
+``POST /api/v1/refresh`` (it answers once the snapshot is served and the listeners ran), and
+then times the first request at once: the background history walk of that ingest may still
+run, as it would in production. Then the later requests of the same snapshot.
 """
 
 from __future__ import annotations
