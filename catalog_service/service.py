@@ -15,6 +15,7 @@ from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.github.client import GitHubClient
 from catalog_service.github.pygithub import PyGithubClient
+from catalog_service.heap import settle_after_ingest
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.ingest import Ingestor, IngestOutcome
 from catalog_service.metrics import ServiceMetrics
@@ -198,12 +199,17 @@ def build_services(
         ingestor,
         served,
         settings.source.pollSeconds,
-        listeners=[lambda outcome: metrics.observe_ingest(outcome.duration_seconds)],
+        # The heap first: the metrics' preparation then allocates with the catalog frozen.
+        listeners=[
+            settle_after_ingest,
+            lambda outcome: metrics.observe_ingest(outcome.duration_seconds),
+        ],
     )
     context = entity_context(settings)
     history = _adoption_history(ingestor, database, context)
     if history is not None:
         refresher.add_listener(_history_listener(history), background=True)
+        refresher.add_listener(settle_after_ingest, background=True)  # the walk's tree, too
     if settings.backstage is not None:
         refresher.add_listener(BackstageNotifier(settings.backstage))
     actions = build_action_service(
