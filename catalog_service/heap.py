@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import gc
 import threading
+from typing import TYPE_CHECKING
 
-from catalog_service.ingest import IngestOutcome
+if TYPE_CHECKING:
+    from catalog_service.ingest import IngestOutcome
 
 _lock = threading.Lock()  # one process-wide heap: two services in one process take turns
 

@@ -33,6 +33,7 @@ from catalog_service.errors import (
     RefreshInProgressError,
     SourceError,
 )
+from catalog_service.heap import settle_heap
 from catalog_service.settings import IngestSettings
 from catalog_service.snapshot import Snapshot, new_renderer
 from catalog_service.sources.git import Change, TreeEntry
@@ -244,7 +245,7 @@ class Ingestor:
                 files[entry.path] = (entry.sha, compiled)
             order, catalog = self._assemble(files, [entry.path for entry in to_read])
         if changes is None:
-            _freeze_heap()
+            settle_heap()  # the whole catalog out of later full collections
         self._files, self._order = files, order
         self._processed = (revision, catalog)
         return len(to_read) + deleted
@@ -332,14 +333,6 @@ def compile_entries(
             yield entry, rejected_too_large(entry.path)
         else:
             yield entry, compile_file(entry.path, data, context)
-
-
-def _freeze_heap() -> None:
-    """After compiling everything: leave what lives now out of the cycle collector's full
-    passes. Each pass would otherwise walk the whole catalog (some 150 ms at 10,000 manifests,
-    at random moments, a push's refresh among them). Frozen objects are still freed when no
-    longer referenced; the compiled catalog holds no reference cycles."""
-    gc.freeze()
 
 
 @contextlib.contextmanager
