@@ -46,6 +46,9 @@ if [ "$(psql_admin -tAc "select 1 from pg_roles where rolname = '$ROLE'")" != 1 
   # CREATEDB: the tests create and drop a database of their own for each test module.
   psql_admin -c "create role \"$ROLE\" login createdb password '$PASSWORD'" >&2
 fi
+# DROP DATABASE ... WITH (FORCE) also ends an autovacuum worker busy in that database, which
+# only pg_signal_backend's members may do.
+psql_admin -c "set client_min_messages = warning; grant pg_signal_backend to \"$ROLE\"" >&2
 if [ "$(psql_admin -tAc "select 1 from pg_database where datname = '$DATABASE'")" != 1 ]; then
   log "creating database $DATABASE"
   as_postgres createdb --port "$PORT" -O "$ROLE" "$DATABASE" >&2

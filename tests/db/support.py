@@ -55,10 +55,26 @@ def postgres_database() -> Iterator[str]:
         try:
             yield server.set(database=name).render_as_string(hide_password=False)
         finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _drop_database(admin, name)
     finally:
         admin.dispose()
+
+
+def _drop_database(admin: sqlalchemy.Engine, name: str) -> None:
+    """Drop ``name`` and its sessions. Ending an autovacuum worker busy there needs
+    pg_signal_backend (scripts/postgres.sh grants it); without it, a plain DROP waits for it."""
+    with admin.connect() as connection:
+        try:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        except sqlalchemy.exc.ProgrammingError:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                    " AND usename = current_user AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 @contextmanager
