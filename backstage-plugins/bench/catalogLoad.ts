@@ -156,7 +156,7 @@ async function main(): Promise<void> {
       startedAt = performance.now();
     }
     const loadMs = await waitForFullLoad(catalogApi, expect, startedAt);
-    const loadStallMs = stall.maxMs();
+    const loadStallMs = (await stall.maxMs());
     const loadRssKb = process.resourceUsage().maxRSS;
     emit('loaded', { seconds: loadMs / 1000 });
 
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       windowSeconds: (Date.now() - pushedAt) / 1000,
       runsUntilVisible: atVisible.total - beforeChange.total,
       backgroundPerSecond,
-      changeStallMs: stall.maxMs(),
+      changeStallMs: (await stall.maxMs()),
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       processingErrors: catalog.processingErrors.length,
     });
