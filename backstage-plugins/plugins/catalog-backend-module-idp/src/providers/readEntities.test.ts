@@ -41,6 +41,14 @@ describe('readEntities', () => {
     assert.equal(server.requests.at(-1)?.authorization, undefined);
   });
 
+  it('reads a large body item by item, to the same entities as one JSON.parse', async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => component(`c-${i}`, `quotes " and ], brackets {[, commas , \\ ${i}`));
+    server.answer = { status: 200, body: JSON.stringify({ items, revision: 'big' }, null, 1) };
+    const result = await read();
+    assert.equal(result.status, 'read');
+    assert.deepEqual(result.status === 'read' && result.entities, items);
+  });
+
   it('reads a gzip-compressed body', async () => {
     server.answer = { status: 200, gzip: true, body: JSON.stringify({ items: [component('z')], revision: 'r2' }) };
     const result = await read();
@@ -60,6 +68,10 @@ describe('readEntities', () => {
       /invalid entity at items\[1\]: no metadata.name/,
     ],
     ['an item that is no object', { status: 200, body: '{"items":[1],"revision":"r"}' }, /items\[0\]: not an object/],
+    ['an item that is not JSON', { status: 200, body: '{"items":[{"a":1},{oops}],"revision":"r"}' }, /items\[1\] is not JSON/],
+    ['a trailing comma', { status: 200, body: '{"items":[{"a":1},],"revision":"r"}' }, /items\[1\] is not JSON/],
+    ['a cut-off body', { status: 200, body: '{"items":[{"a":1},{"b":' }, /a body that is not JSON/],
+    ['junk after the items', { status: 200, body: '{"items":[],"revision":"r"} x' }, /a body that is not JSON/],
   ];
   for (const [what, answer, message] of failures) {
     it(`throws IdpReadError for ${what}`, async () => {

@@ -1,4 +1,6 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Entity } from '@backstage/catalog-model';
+import { splitItems } from './splitItems';
 
 /** What one conditional read of `GET {baseUrl}/api/v1/entities` answered. */
 export type ReadResult =
@@ -54,28 +56,46 @@ export async function readEntities(options: ReadOptions): Promise<ReadResult> {
       `GET ${url} answered HTTP ${response.status}: ${text.slice(0, ERROR_BODY_CHARS)}`,
     );
   }
-  const { entities, revision } = parseBody(url, text);
+  const { entities, revision } = await parseBody(url, text);
   return { status: 'read', entities, revision, etag: response.headers.get('etag') ?? undefined };
 }
 
-/** Checks the shape the catalog relies on; the catalog itself validates the rest of each entity. */
-function parseBody(url: string, text: string): { entities: Entity[]; revision: string } {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new IdpReadError(`GET ${url} answered a body that is not JSON: ${(error as Error).message}`);
-  }
+// Items parsed between two turns of the event loop (about 10 ms of work).
+const PARSE_SLICE = 500;
+
+/**
+ * Parses the body an item at a time, yielding to the event loop between slices, and checks the
+ * shape the catalog relies on; the catalog itself validates the rest of each entity.
+ */
+async function parseBody(url: string, text: string): Promise<{ entities: Entity[]; revision: string }> {
+  const split = await splitItems(text);
+  const body = parseJson(url, split ? split.envelope : text);
   if (!isObject(body) || !Array.isArray(body.items) || typeof body.revision !== 'string') {
     throw new IdpReadError(`GET ${url} answered JSON without an "items" array and a "revision" string`);
   }
-  body.items.forEach((item, index) => {
+  const items: unknown[] = split ? [] : body.items;
+  for (let index = 0; split && index < split.items.length; index += 1) {
+    if (index > 0 && index % PARSE_SLICE === 0) {
+      await yieldToEventLoop();
+    }
+    items.push(parseJson(url, split.items[index], index));
+  }
+  items.forEach((item, index) => {
     const problem = entityShapeProblem(item);
     if (problem) {
       throw new IdpReadError(`GET ${url} answered an invalid entity at items[${index}]: ${problem}`);
     }
   });
-  return { entities: body.items as Entity[], revision: body.revision };
+  return { entities: items as Entity[], revision: body.revision };
+}
+
+function parseJson(url: string, text: string, index?: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const what = index === undefined ? 'a body that is' : `a body whose items[${index}] is`;
+    throw new IdpReadError(`GET ${url} answered ${what} not JSON: ${(error as Error).message}`);
+  }
 }
 
 function entityShapeProblem(item: unknown): string | undefined {
