@@ -172,8 +172,10 @@ def run_mode(mode: str, root: Path, work: Path, remote: Path, args: argparse.Nam
         print(f"[{mode}] loaded in {loaded['seconds']:.1f} s", file=sys.stderr, flush=True)
         node.next_event("change-now")
         node.send({"pushedAt": push_change(work, base, description)})
-        result: dict[str, Any] = node.next_event("result")
-        return {**result, **cost}
+        result: dict[str, Any] = {**node.next_event("result"), **cost}
+        # Printed at once: kept even if a later run fails.
+        print(f"[{mode}] {json.dumps(result)}", file=sys.stderr, flush=True)
+        return result
 
 
 def ratio(results: dict[str, Any], key: str) -> str:

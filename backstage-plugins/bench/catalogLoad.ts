@@ -59,10 +59,22 @@ async function startBackstage(mode: Mode, service: string, counter: ProcessingCo
 }
 
 async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  // Long timeout: while the catalog's event loop is blocked, its API answers late, not never.
-  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-  const text = await response.text();
-  return { status: response.status, body: response.status === 200 ? JSON.parse(text) : text };
+  // While the catalog's event loop is blocked its API answers late, and a kept-alive socket may
+  // be closed under a request ("fetch failed"): the same poll again, a few times, is what a
+  // client would do.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+      const text = await response.text();
+      return { status: response.status, body: response.status === 200 ? JSON.parse(text) : text };
+    } catch (error) {
+      if (attempt >= 5) {
+        throw error;
+      }
+      progress(`GET ${url} failed (${(error as Error).message}); again`);
+      await sleep(1000);
+    }
+  }
 }
 
 /** Entities of the service's kinds the catalog serves (processed and stitched). */
