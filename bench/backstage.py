@@ -218,6 +218,7 @@ def print_table(apps: int, results: dict[str, Any]) -> None:
          f"<= {STALL_TARGET_MS:.0f} ms {verdict(provider['loadStallMs'] <= STALL_TARGET_MS)}"),
         ("longest event-loop stall, the change", "changeStallMs", "ms",
          f"<= {STALL_TARGET_MS:.0f} ms {verdict(provider['changeStallMs'] <= STALL_TARGET_MS)}"),
+        ("  ... idle, before the push (background work)", "idleStallMs", "ms", "(context)"),
         ("node peak RSS", "peakRssMb", "MB", "(reported)"),
     ]  # fmt: skip
     for label, key, unit, target in lines:
