@@ -12,7 +12,7 @@ import type {
 } from '@backstage/plugin-catalog-node';
 import type { EventsService } from '@backstage/plugin-events-node';
 import { type IdpProviderConfig, readIdpProviderConfigs } from './config';
-import { hashEntities, refOf } from './entityHashes';
+import { type EntityHashes, hashEntities, refOf } from './entityHashes';
 import { IdpReadError, readEntities } from './readEntities';
 
 /** The events topic on which the catalog service announces a new snapshot. */
@@ -31,7 +31,7 @@ interface Applied {
   etag?: string;
   revision: string;
   entities: Entity[];
-  hashes: Map<string, string>;
+  hashes: EntityHashes;
   fullAt: number;
 }
 
@@ -142,6 +142,7 @@ export class IdpEntityProvider implements EntityProvider {
       token: config.token,
       etag: last?.etag,
       timeoutMs: config.timeoutMs,
+      known: last?.hashes.byText, // unchanged items are neither parsed nor hashed again
     });
     if (read.status === 'not-modified') {
       if (last && fullDue) {
@@ -160,7 +161,7 @@ export class IdpEntityProvider implements EntityProvider {
           'applying that would empty the catalog',
       );
     }
-    const hashes = await hashEntities(read.entities);
+    const hashes = await hashEntities(read.entities, read.textHashes, last?.hashes.byText);
     const next: Applied = { etag: read.etag, revision: read.revision, entities: read.entities, hashes, fullAt: now };
     if (fullDue) {
       await this.applyFull(connection, read.entities);
@@ -169,8 +170,10 @@ export class IdpEntityProvider implements EntityProvider {
       return { status: 'applied', type: 'full', added: read.entities.length, removed: 0, revision: read.revision };
     }
     next.fullAt = last.fullAt;
-    const added = read.entities.filter(entity => last.hashes.get(refOf(entity)) !== hashes.get(refOf(entity)));
-    const removed = [...last.hashes.keys()].filter(ref => !hashes.has(ref));
+    const added = read.entities.filter(
+      entity => last.hashes.byRef.get(refOf(entity)) !== hashes.byRef.get(refOf(entity)),
+    );
+    const removed = [...last.hashes.byRef.keys()].filter(ref => !hashes.byRef.has(ref));
     if (added.length > 0 || removed.length > 0) {
       const locationKey = this.getProviderName();
       await connection.applyMutation({

@@ -11,18 +11,40 @@ export function refOf(entity: Entity): string {
   return stringifyEntityRef(entity).toLowerCase();
 }
 
-/** A hash per entity ref, computed a slice at a time, yielding to the event loop in between. */
-export async function hashEntities(entities: Entity[]): Promise<Map<string, string>> {
-  const hashes = new Map<string, string>();
+/** What hashing a read answers: a hash per entity ref, and per item text its entity and hash. */
+export interface EntityHashes {
+  byRef: Map<string, string>;
+  /** By the sha1 of the item's text: the next read neither parses nor hashes these again. */
+  byText: Map<string, { entity: Entity; hash: string }>;
+}
+
+/**
+ * A hash per entity ref, computed a slice at a time, yielding to the event loop in between.
+ * With `textHashes` (readEntities'), an item whose text the last read had (`known`) keeps its
+ * hash: only the changed items are hashed key by key (a third of a read's CPU).
+ */
+export async function hashEntities(
+  entities: Entity[],
+  textHashes?: string[],
+  known?: EntityHashes['byText'],
+): Promise<EntityHashes> {
+  const byRef = new Map<string, string>();
+  const byText: EntityHashes['byText'] = new Map();
   for (let start = 0; start < entities.length; start += SLICE) {
     if (start > 0) {
       await yieldToEventLoop();
     }
-    for (const entity of entities.slice(start, start + SLICE)) {
-      hashes.set(refOf(entity), hashOf(entity));
+    for (let index = start; index < Math.min(start + SLICE, entities.length); index += 1) {
+      const entity = entities[index];
+      const text = textHashes?.[index];
+      const hash = (text === undefined ? undefined : known?.get(text)?.hash) ?? hashOf(entity);
+      byRef.set(refOf(entity), hash);
+      if (text !== undefined) {
+        byText.set(text, { entity, hash });
+      }
     }
   }
-  return hashes;
+  return { byRef, byText };
 }
 
 /** A hash of the entity that does not depend on the order of its keys. */
