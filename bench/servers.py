@@ -33,11 +33,11 @@ def memory_kb(pid: int, field: str) -> int:
 
 @contextmanager
 def service_process(
-    config: Path, *, ready_within: float
+    config: Path, *, ready_within: float, port: int | None = None
 ) -> Iterator[tuple[subprocess.Popen[bytes], str, float]]:
-    """``catalog-service serve --config CONFIG``; yields the process, its base URL and the
-    seconds it took to answer ``/readyz`` 200."""
-    port = free_port()
+    """``catalog-service serve --config CONFIG`` (on ``port``, else a free one); yields the
+    process, its base URL and the seconds it took to answer ``/readyz`` 200."""
+    port = port or free_port()
     started = time.perf_counter()
     command = ["serve", "--config", str(config), "--port", str(port)]
     process = subprocess.Popen(

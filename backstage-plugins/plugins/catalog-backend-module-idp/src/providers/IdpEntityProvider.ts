@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type {
   LoggerService,
   SchedulerService,
   SchedulerServiceTaskRunner,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import type {
   DeferredEntity,
   EntityProvider,
@@ -13,6 +12,7 @@ import type {
 } from '@backstage/plugin-catalog-node';
 import type { EventsService } from '@backstage/plugin-events-node';
 import { type IdpProviderConfig, readIdpProviderConfigs } from './config';
+import { type EntityHashes, hashEntities, refOf } from './entityHashes';
 import { IdpReadError, readEntities } from './readEntities';
 
 /** The events topic on which the catalog service announces a new snapshot. */
@@ -31,7 +31,7 @@ interface Applied {
   etag?: string;
   revision: string;
   entities: Entity[];
-  hashes: Map<string, string>;
+  hashes: EntityHashes;
   fullAt: number;
 }
 
@@ -142,6 +142,7 @@ export class IdpEntityProvider implements EntityProvider {
       token: config.token,
       etag: last?.etag,
       timeoutMs: config.timeoutMs,
+      known: last?.hashes.byText, // unchanged items are neither parsed nor hashed again
     });
     if (read.status === 'not-modified') {
       if (last && fullDue) {
@@ -160,7 +161,7 @@ export class IdpEntityProvider implements EntityProvider {
           'applying that would empty the catalog',
       );
     }
-    const hashes = new Map(read.entities.map(entity => [refOf(entity), hashOf(entity)]));
+    const hashes = await hashEntities(read.entities, read.textHashes, last?.hashes.byText);
     const next: Applied = { etag: read.etag, revision: read.revision, entities: read.entities, hashes, fullAt: now };
     if (fullDue) {
       await this.applyFull(connection, read.entities);
@@ -169,8 +170,10 @@ export class IdpEntityProvider implements EntityProvider {
       return { status: 'applied', type: 'full', added: read.entities.length, removed: 0, revision: read.revision };
     }
     next.fullAt = last.fullAt;
-    const added = read.entities.filter(entity => last.hashes.get(refOf(entity)) !== hashes.get(refOf(entity)));
-    const removed = [...last.hashes.keys()].filter(ref => !hashes.has(ref));
+    const added = read.entities.filter(
+      entity => last.hashes.byRef.get(refOf(entity)) !== hashes.byRef.get(refOf(entity)),
+    );
+    const removed = [...last.hashes.byRef.keys()].filter(ref => !hashes.byRef.has(ref));
     if (added.length > 0 || removed.length > 0) {
       const locationKey = this.getProviderName();
       await connection.applyMutation({
@@ -197,27 +200,4 @@ export class IdpEntityProvider implements EntityProvider {
     const deferred: DeferredEntity[] = entities.map(entity => ({ entity, locationKey }));
     await connection.applyMutation({ type: 'full', entities: deferred });
   }
-}
-
-/** `kind:namespace/name` in lowercase: the catalog compares refs without case. */
-function refOf(entity: Entity): string {
-  return stringifyEntityRef(entity).toLowerCase();
-}
-
-/** A hash of the entity that does not depend on the order of its keys. */
-function hashOf(entity: Entity): string {
-  return createHash('sha256').update(canonicalJson(entity)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freePortUrl } from './testPorts';
-import { IdpReadError, readEntities } from './readEntities';
+import type { Entity } from '@backstage/catalog-model';
+import { IdpReadError, readEntities, textHash } from './readEntities';
 import { component, serviceLike, startTestServer, type TestServer } from './testServer';
 
 describe('readEntities', () => {
@@ -41,6 +42,25 @@ describe('readEntities', () => {
     assert.equal(server.requests.at(-1)?.authorization, undefined);
   });
 
+  it('reads a large body item by item, to the same entities as one JSON.parse', async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => component(`c-${i}`, `quotes " and ], brackets {[, commas , \\ ${i}`));
+    server.answer = { status: 200, body: JSON.stringify({ items, revision: 'big' }, null, 1) };
+    const result = await read();
+    assert.equal(result.status, 'read');
+    assert.deepEqual(result.status === 'read' && result.entities, items);
+  });
+
+  it('reuses the entity of an item whose text it knows, and parses and checks the others', async () => {
+    const a = component('a');
+    const textOfA = JSON.stringify(a);
+    server.answer = { status: 200, body: `{"items":[${textOfA},${JSON.stringify(component('b'))}],"revision":"r"}` };
+    const standIn = { ...a, metadata: { name: 'known-a' } } as unknown as Entity;
+    const result = await readEntities({ baseUrl: server.baseUrl, timeoutMs: 5_000, known: new Map([[textHash(textOfA), { entity: standIn }]]) });
+    assert.equal(result.status, 'read');
+    assert.deepEqual(result.status === 'read' && result.entities.map(entity => entity.metadata.name), ['known-a', 'b']);
+    assert.equal(result.status === 'read' && result.textHashes?.[0], textHash(textOfA));
+  });
+
   it('reads a gzip-compressed body', async () => {
     server.answer = { status: 200, gzip: true, body: JSON.stringify({ items: [component('z')], revision: 'r2' }) };
     const result = await read();
@@ -60,6 +80,10 @@ describe('readEntities', () => {
       /invalid entity at items\[1\]: no metadata.name/,
     ],
     ['an item that is no object', { status: 200, body: '{"items":[1],"revision":"r"}' }, /items\[0\]: not an object/],
+    ['an item that is not JSON', { status: 200, body: `{"items":[${JSON.stringify(component('a'))},{oops}],"revision":"r"}` }, /items\[1\] is not JSON/],
+    ['a trailing comma', { status: 200, body: `{"items":[${JSON.stringify(component('a'))},],"revision":"r"}` }, /items\[1\] is not JSON/],
+    ['a cut-off body', { status: 200, body: '{"items":[{"a":1},{"b":' }, /a body that is not JSON/],
+    ['junk after the items', { status: 200, body: '{"items":[],"revision":"r"} x' }, /a body that is not JSON/],
   ];
   for (const [what, answer, message] of failures) {
     it(`throws IdpReadError for ${what}`, async () => {

@@ -1,9 +1,19 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Entity } from '@backstage/catalog-model';
+import { splitItems } from './splitItems';
 
 /** What one conditional read of `GET {baseUrl}/api/v1/entities` answered. */
 export type ReadResult =
   | { status: 'not-modified' }
-  | { status: 'read'; entities: Entity[]; revision: string; etag?: string };
+  | {
+      status: 'read';
+      entities: Entity[];
+      revision: string;
+      etag?: string;
+      /** Per entity, the sha1 of its JSON text as served (when the body could be cut per item). */
+      textHashes?: string[];
+    };
 
 /** A read that gave nothing usable: the service is down, failed, or sent something else. */
 export class IdpReadError extends Error {
@@ -19,6 +29,13 @@ export interface ReadOptions {
   /** The ETag of the last body applied: the service answers 304 while it still holds. */
   etag?: string;
   timeoutMs: number;
+  /** Entities the last read had, by {@link textHash}: an item with the same text is not parsed again. */
+  known?: Map<string, { entity: Entity }>;
+}
+
+/** The sha1 of an item's JSON text: the same text is the same entity. */
+export function textHash(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
 }
 
 // Enough of an error body to explain it in a log line.
@@ -54,28 +71,64 @@ export async function readEntities(options: ReadOptions): Promise<ReadResult> {
       `GET ${url} answered HTTP ${response.status}: ${text.slice(0, ERROR_BODY_CHARS)}`,
     );
   }
-  const { entities, revision } = parseBody(url, text);
-  return { status: 'read', entities, revision, etag: response.headers.get('etag') ?? undefined };
+  const { entities, revision, textHashes } = await parseBody(url, text, options.known);
+  return { status: 'read', entities, revision, etag: response.headers.get('etag') ?? undefined, textHashes };
 }
 
-/** Checks the shape the catalog relies on; the catalog itself validates the rest of each entity. */
-function parseBody(url: string, text: string): { entities: Entity[]; revision: string } {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new IdpReadError(`GET ${url} answered a body that is not JSON: ${(error as Error).message}`);
-  }
+// Items parsed between two turns of the event loop (about 10 ms of work).
+const PARSE_SLICE = 500;
+
+/**
+ * Parses the body an item at a time, yielding to the event loop between slices, and checks the
+ * shape the catalog relies on; the catalog itself validates the rest of each entity.
+ */
+async function parseBody(
+  url: string,
+  text: string,
+  known: ReadOptions['known'],
+): Promise<{ entities: Entity[]; revision: string; textHashes?: string[] }> {
+  const split = await splitItems(text);
+  const body = parseJson(url, split ? split.envelope : text);
   if (!isObject(body) || !Array.isArray(body.items) || typeof body.revision !== 'string') {
     throw new IdpReadError(`GET ${url} answered JSON without an "items" array and a "revision" string`);
   }
-  body.items.forEach((item, index) => {
-    const problem = entityShapeProblem(item);
-    if (problem) {
-      throw new IdpReadError(`GET ${url} answered an invalid entity at items[${index}]: ${problem}`);
+  if (!split) {
+    body.items.forEach((item, index) => checkShape(url, item, index));
+    return { entities: body.items as Entity[], revision: body.revision };
+  }
+  const entities: Entity[] = [];
+  const textHashes: string[] = [];
+  for (let index = 0; index < split.items.length; index += 1) {
+    if (index > 0 && index % PARSE_SLICE === 0) {
+      await yieldToEventLoop();
     }
-  });
-  return { entities: body.items as Entity[], revision: body.revision };
+    const hash = textHash(split.items[index]);
+    let entity = known?.get(hash)?.entity; // checked when it was first read
+    if (!entity) {
+      const item = parseJson(url, split.items[index], index);
+      checkShape(url, item, index);
+      entity = item as Entity;
+    }
+    entities.push(entity);
+    textHashes.push(hash);
+  }
+  return { entities, revision: body.revision, textHashes };
+}
+
+function checkShape(url: string, item: unknown, index: number): void {
+  const problem = entityShapeProblem(item);
+  if (problem) {
+    throw new IdpReadError(`GET ${url} answered an invalid entity at items[${index}]: ${problem}`);
+  }
+}
+
+function parseJson(url: string, text: string, index?: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const what = index === undefined ? 'a body that is' : `a body whose items[${index}] is`;
+    throw new IdpReadError(`GET ${url} answered ${what} not JSON: ${(error as Error).message}`);
+  }
 }
 
 function entityShapeProblem(item: unknown): string | undefined {
