@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -33,14 +32,12 @@ import httpx
 
 from bench.ingest import git, make_repository
 from bench.servers import free_port, service_process
+from bench.webhooks import REPO, SECRET, signed_push
 from catalog_service.settings import load_settings
-from tests.support.github_double import sign
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGINS = ROOT / "backstage-plugins"
-SECRET = "bench-webhook-secret"
 TOKEN = "bench-token-0123456789"
-REPO = "acme/gitops"
 CHANGED_APP = "app-00000"
 CHANGED_PATH = Path("apps/system-000/app-00000.yaml")
 VISIBLE_TARGET_SECONDS = 5.0
@@ -92,13 +89,7 @@ def push_change(work: Path, base: str, description: str) -> float:
     git(work, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qam", "change")
     pushed_at = time.time() * 1000
     git(work, "push", "--quiet", "origin", "main")
-    body = json.dumps({"ref": "refs/heads/main", "repository": {"full_name": REPO}}).encode()
-    headers = {
-        "X-GitHub-Event": "push",
-        "X-GitHub-Delivery": str(uuid.uuid4()),
-        "X-Hub-Signature-256": sign(SECRET, body),
-        "Content-Type": "application/json",
-    }
+    body, headers = signed_push()
     response = httpx.post(f"{base}/api/v1/webhooks/github", content=body, headers=headers)
     assert response.status_code == 202, response.text
     return pushed_at

@@ -65,7 +65,8 @@ def write_service_config(repo: Path, root: Path) -> Path:
     return path
 
 
-def push(client: httpx.Client) -> int:
+def signed_push() -> tuple[bytes, dict[str, str]]:
+    """A GitHub ``push`` delivery to main of :data:`REPO`, signed with :data:`SECRET`."""
     body = json.dumps({"ref": "refs/heads/main", "repository": {"full_name": REPO}}).encode()
     headers = {
         "X-GitHub-Event": "push",
@@ -73,6 +74,11 @@ def push(client: httpx.Client) -> int:
         "X-Hub-Signature-256": sign(SECRET, body),
         "Content-Type": "application/json",
     }
+    return body, headers
+
+
+def push(client: httpx.Client) -> int:
+    body, headers = signed_push()
     status: int = client.post("/api/v1/webhooks/github", content=body, headers=headers).status_code
     return status
 

@@ -7,7 +7,6 @@ import base64
 import datetime as dt
 import ipaddress
 import ssl
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from wsgiref.simple_server import make_server
@@ -18,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.support.servers import _QuietHandler, git_http_backend_app
+from tests.support.servers import ServedInThread, _QuietHandler, git_http_backend_app
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
@@ -53,7 +52,7 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-class GitHttpsServer:
+class GitHttpsServer(ServedInThread):
     """``git http-backend`` for the repositories under ``project_root``, over HTTPS; a request
     whose basic credentials' password ``admits`` refuses is answered 401. ``presented`` lists
     every password sent, in order."""
@@ -68,9 +67,7 @@ class GitHttpsServer:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(*certificate)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(self.server)
 
     @property
     def base_url(self) -> str:
@@ -87,12 +84,3 @@ class GitHttpsServer:
             return [b"bad credentials\n"]
         # An authenticated user may push (git http-backend's http.receivepack default).
         return self._backend({**environ, "REMOTE_USER": "x-access-token"}, start_response)
-
-    def __enter__(self) -> GitHttpsServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)

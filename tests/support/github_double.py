@@ -30,6 +30,7 @@ import jwt
 
 from tests.support import github_payloads as payloads
 from tests.support.github_double_routes import DOCS, RecordedRequest, Response, RoutesMixin, error
+from tests.support.servers import ServedInThread
 
 API_PREFIX = "/api/v3"
 RATE_LIMIT = 5000
@@ -84,7 +85,7 @@ ROUTES = (
 )
 
 
-class GitHubDouble(RoutesMixin):
+class GitHubDouble(RoutesMixin, ServedInThread):
     """Start with ``with GitHubDouble() as double:``; point a client at ``double.api_url``."""
 
     def __init__(self) -> None:
@@ -106,9 +107,7 @@ class GitHubDouble(RoutesMixin):
         self.ids = itertools.count(1001)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(self.server)
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -116,15 +115,6 @@ class GitHubDouble(RoutesMixin):
     def api_url(self) -> str:
         """What ``github.apiUrl`` is set to: ``http://127.0.0.1:<port>/api/v3``."""
         return f"http://127.0.0.1:{self.server.server_port}{API_PREFIX}"
-
-    def __enter__(self) -> GitHubDouble:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
     # credentials ----------------------------------------------------------------------------
 

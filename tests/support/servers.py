@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import socketserver
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIEnvironment
 
@@ -66,29 +67,37 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class GitHttpServer:
+class ServedInThread:
+    """A server (``self.server``) that serves from a daemon thread while its ``with`` lasts."""
+
+    def __init__(self, server: socketserver.BaseServer) -> None:
+        self.thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._server = server
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self.thread.join(timeout=5)
+
+
+class GitHttpServer(ServedInThread):
     """``git http-backend`` serving every repository under ``project_root`` on 127.0.0.1."""
 
     def __init__(self, project_root: Path) -> None:
         self.server: WSGIServer = make_server(
             "127.0.0.1", 0, git_http_backend_app(project_root), handler_class=_QuietHandler
         )
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(self.server)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self) -> GitHttpServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 class HangingServer:
