@@ -11,6 +11,7 @@ run, as it would in production. Then the later requests of the same snapshot.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
 import subprocess
@@ -22,11 +23,12 @@ from pathlib import Path
 from statistics import median
 
 import httpx
+from sqlalchemy.orm import Session
 
 from bench.ingest import SYSTEMS, git, settings_for
 from bench.servers import uvicorn_thread
 from catalog_service.adoption.history import STATE_KEY
-from catalog_service.db import state
+from catalog_service.db import pull_requests, state
 from catalog_service.http.app import app_services, create_app
 from catalog_service.service import Services
 
@@ -80,6 +82,25 @@ class GcPasses:
         return (
             f"gc passes meanwhile: {len(self.passes)}, longest {longest * 1000:.1f} ms;"
             f" full ones: {len(full)}, longest {max(full, default=0.0) * 1000:.1f} ms"
+        )
+
+
+def record_merged_pull_requests(
+    session: Session, count: int, start: dt.datetime, step: dt.timedelta
+) -> None:
+    """``count`` merged manifest pull requests, ``step`` apart from ``start``; two in three
+    autonomous, by forty authors."""
+    for number in range(count):
+        pull_requests.record_if_absent(
+            session,
+            repository="acme/gitops",
+            number=number,
+            title="Add an application",
+            author=f"dev-{number % 40}",
+            merged_at=start + step * number,
+            paths=[f"apps/app-{number}.yaml"],
+            autonomous=number % 3 != 0,
+            approved_by_platform=False,
         )
 
 

@@ -17,10 +17,16 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from bench.after_ingest import GcPasses, after_ingests, entity_count, running_service
+from bench.after_ingest import (
+    GcPasses,
+    after_ingests,
+    entity_count,
+    record_merged_pull_requests,
+    running_service,
+)
 from bench.ingest import SYSTEMS, make_repository
 from catalog_service.dashboard.view import PERIODS
-from catalog_service.db import Database, adoption, audit, pull_requests
+from catalog_service.db import Database, adoption, audit
 
 TARGET_SECONDS = 0.200
 DAYS = 365
@@ -40,18 +46,8 @@ def fill_database(database: Database, manifests: int, today: dt.date) -> None:
             adoption.replace_day(session, first + dt.timedelta(days=offset), counts)
         start = dt.datetime.combine(first, dt.time(), dt.UTC)
         step = dt.timedelta(days=DAYS) / RECORDS
+        record_merged_pull_requests(session, RECORDS, start, step)
         for number in range(RECORDS):
-            pull_requests.record_if_absent(
-                session,
-                repository="acme/gitops",
-                number=number,
-                title="Add an application",
-                author=f"dev-{number % 40}",
-                merged_at=start + step * number,
-                paths=[f"apps/app-{number}.yaml"],
-                autonomous=number % 3 != 0,
-                approved_by_platform=False,
-            )
             audit.add(
                 session,
                 actor=f"dev-{number % 40}",

@@ -12,6 +12,7 @@ also reads the database counters (they are cached for 2 s in the service).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,12 +28,13 @@ from bench.after_ingest import (
     GcPasses,
     after_ingests,
     entity_count,
+    record_merged_pull_requests,
     running_service,
     timed_get,
 )
 from bench.ingest import make_repository
 from bench.servers import uvicorn_thread
-from catalog_service.db import Database, pull_requests
+from catalog_service.db import Database
 from catalog_service.http.deps import get_services
 from catalog_service.http.routes.metrics import router
 from catalog_service.ingest import Ingestor
@@ -52,21 +54,9 @@ def serving(metrics: ServiceMetrics) -> Iterator[str]:
 
 
 def record_pull_requests(database: Database, count: int) -> None:
-    import datetime as dt
-
     with database.session() as session:
-        for number in range(count):
-            pull_requests.record_if_absent(
-                session,
-                repository="acme/gitops",
-                number=number,
-                title="Add an application",
-                author=f"dev-{number % 40}",
-                merged_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=number),
-                paths=[f"apps/app-{number}.yaml"],
-                autonomous=number % 3 != 0,
-                approved_by_platform=False,
-            )
+        start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        record_merged_pull_requests(session, count, start, dt.timedelta(hours=1))
 
 
 def preparing(ingestor: Ingestor, database: Database) -> float:

@@ -8,40 +8,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from catalog_service.http.app import app_services
 from tests.dashboard.support import dashboard_app, known_repository, seed
+from tests.support.browser import chromium_page
 from tests.support.repos import GitOpsRepo
 from tests.support.servers import uvicorn_server
 from tests.support.settings import SettingsFactory
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),  # a fresh profile for each test
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1366, "height": 900},  # a laptop
-        )
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    # A fresh profile for each test; a laptop's width.
+    with chromium_page(tmp_path / "chromium-profile", width=1366) as page:
+        yield page
 
 
 def headline(page: Page, key: str) -> str:
