@@ -7,7 +7,6 @@ fetch an object again (a pull request from a list has ``merged_at`` but not ``me
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from github.CheckRun import CheckRun as GhCheckRun
@@ -24,18 +23,13 @@ from catalog_service.github.client import (
     PullRequestFile,
     Review,
 )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+from catalog_service.timestamps import as_utc
 
 
 def pull_request(pull: GhPullRequest) -> PullRequest:
     head_repo = pull.head.repo
-    merged_at = _utc(pull.merged_at)
-    updated_at = _utc(pull.updated_at)
+    merged_at = as_utc(pull.merged_at)
+    updated_at = as_utc(pull.updated_at)
     assert updated_at is not None
     return PullRequest(
         number=pull.number,
@@ -70,7 +64,7 @@ def review(item: GhReview) -> Review:
         author=item.user.login if item.user is not None else "ghost",
         state=item.state,
         commit_sha=item.commit_id,
-        submitted_at=_utc(item.submitted_at),
+        submitted_at=as_utc(item.submitted_at),
     )
 
 

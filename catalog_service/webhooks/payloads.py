@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog_service.timestamps import as_utc
 from catalog_service.webhooks.events import PullRequestEvent
 
 # The pull_request actions that change what a check would say.
@@ -82,7 +83,7 @@ def merged_pull_request(payload: Mapping[str, Any]) -> MergedPayload | None:
         number=number,
         title=_text(pull, "title") or "",
         author=author or "ghost",  # GitHub's name for a deleted account
-        merged_at=moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC),
+        merged_at=as_utc(moment),
         merge_commit_sha=_text(pull, "merge_commit_sha"),
         url=_text(pull, "html_url"),
     )

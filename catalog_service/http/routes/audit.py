@@ -14,6 +14,7 @@ from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
 from catalog_service.http.deps import DatabaseSession
 from catalog_service.http.schemas import ErrorResponse
+from catalog_service.timestamps import as_utc
 
 router = APIRouter()
 
@@ -59,18 +60,12 @@ def get_audit(
         action=action,
         actor=actor,
         outcome=outcome,
-        since=_utc(since),
-        until=_utc(until),
+        since=as_utc(since),
+        until=as_utc(until),
         cursor=cursor,
         limit=limit,
     )
     return AuditPage(items=[_out(entry) for entry in page.items], nextCursor=page.next_cursor)
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)  # a time without a zone is taken as UTC
-    return moment
 
 
 def _out(entry: AuditEntry) -> AuditEntryOut:

@@ -14,6 +14,7 @@ from catalog_service.db.models import PullRequestRecord
 from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
 from catalog_service.http.deps import DatabaseSession
 from catalog_service.http.schemas import ErrorResponse
+from catalog_service.timestamps import as_utc
 
 router = APIRouter(tags=["pull requests"])
 
@@ -55,12 +56,6 @@ class PullRequestsResponse(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: last")
 
 
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=dt.UTC)  # a time without a zone is UTC
-
-
 @router.get(
     "/api/v1/pull-requests",
     response_model=PullRequestsResponse,
@@ -82,8 +77,8 @@ def list_pull_requests(
         session,
         author=author,
         autonomous=autonomous,
-        since=_utc(since),
-        until=_utc(until),
+        since=as_utc(since),
+        until=as_utc(until),
         cursor=cursor,
         limit=limit,
     )
