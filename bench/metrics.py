@@ -37,7 +37,7 @@ from bench.servers import uvicorn_thread
 from catalog_service.db import Database
 from catalog_service.http.deps import get_services
 from catalog_service.http.routes.metrics import router
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest.ingestor import Ingestor
 from catalog_service.metrics import ServiceMetrics
 
 SCRAPE_TARGET_SECONDS = 0.050

@@ -10,20 +10,20 @@ from urllib.parse import urlsplit
 from catalog_service.actions.service import ActionService
 from catalog_service.actions.wiring import build_action_service
 from catalog_service.adoption.history import AdoptionHistory
-from catalog_service.backstage_events import BackstageNotifier
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.github.client import GitHubClient
+from catalog_service.github.pull_request_check import PullRequestChecker
 from catalog_service.github.pygithub import PyGithubClient
-from catalog_service.heap import settle_after_ingest
 from catalog_service.http.validation import RequestLimits, WorkGate
-from catalog_service.ingest import Ingestor, IngestOutcome
+from catalog_service.ingest.backstage_events import BackstageNotifier
+from catalog_service.ingest.heap import settle_after_ingest
+from catalog_service.ingest.ingestor import Ingestor, IngestOutcome
+from catalog_service.ingest.refresher import IngestListener, Refresher
+from catalog_service.ingest.served import ServedSnapshot
 from catalog_service.metrics import ServiceMetrics
-from catalog_service.pull_request_check import PullRequestChecker
 from catalog_service.pull_requests.history import GitHistory
 from catalog_service.pull_requests.recorder import PullRequestRecorder
-from catalog_service.refresher import IngestListener, Refresher
-from catalog_service.served import ServedSnapshot
 from catalog_service.settings import Settings
 from catalog_service.sources.credentials import Token
 from catalog_service.sources.git import GitSource

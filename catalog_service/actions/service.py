@@ -30,7 +30,7 @@ from catalog_service.db.audit import Outcome
 from catalog_service.domain.entities import EntityContext
 from catalog_service.errors import CatalogError, NotReadyError, RequestError
 from catalog_service.github.client import GitHubClient
-from catalog_service.ingest import Snapshot
+from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.settings import Settings
 
 ACTIONS = ("create-application", "promote-image")

@@ -13,7 +13,7 @@ from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext
 from catalog_service.errors import SourceError
 from catalog_service.github.client import GitHubClient
-from catalog_service.ingest import Ingestor, Snapshot
+from catalog_service.ingest.ingestor import Ingestor, Snapshot
 from catalog_service.settings import Settings
 from catalog_service.sources.credentials import Token
 

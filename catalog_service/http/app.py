@@ -21,7 +21,7 @@ from catalog_service.http.docs import install_docs
 from catalog_service.http.errors import install_error_handlers
 from catalog_service.http.routes import api_router
 from catalog_service.http.validation import RequestLimits
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest.ingestor import Ingestor
 from catalog_service.pull_requests.jobs import reconcile_forever
 from catalog_service.service import Services, build_services
 from catalog_service.settings import Settings

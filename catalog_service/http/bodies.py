@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from catalog_service.rendering import Encoded
+from catalog_service.snapshot.rendering import Encoded
 
 SEND_CHUNK_BYTES = 256 * 1024
 SMALL_PART_BYTES = 16 * 1024  # parts below this are copied into one slice

@@ -18,7 +18,7 @@ from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.problems import Problem
 from catalog_service.domain.review import check_text
 from catalog_service.errors import AuthenticationError, NotReadyError
-from catalog_service.ingest import Snapshot
+from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.service import Services
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from catalog_service.domain.problems import Problem, Severity
-from catalog_service.ingest import HeldBack
+from catalog_service.ingest.ingestor import HeldBack
 
 
 class ErrorDetail(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from catalog_service.domain.parsing import MAX_FILE_BYTES
 from catalog_service.http import schemas
 from catalog_service.http.app import create_app
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest.ingestor import Ingestor
 from catalog_service.service import build_ingestor
 from catalog_service.settings import Settings
 from tests.support.manifests import application_yaml

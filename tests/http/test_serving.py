@@ -19,7 +19,7 @@ from catalog_service.http.bodies import (
     _slices,
     accepts_gzip,
 )
-from catalog_service.ingest import Ingestor, Snapshot
+from catalog_service.ingest.ingestor import Ingestor, Snapshot
 from catalog_service.service import build_ingestor
 from catalog_service.settings import Settings
 from tests.support.repos import GitOpsRepo

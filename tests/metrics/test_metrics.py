@@ -13,7 +13,7 @@ from prometheus_client.openmetrics.exposition import generate_latest as openmetr
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from catalog_service.db import Database
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest.ingestor import Ingestor
 from catalog_service.metrics import ACTION_OUTCOMES, KNOWN_ACTIONS, ServiceMetrics
 from catalog_service.service import build_ingestor
 from tests.metrics.support import (

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from catalog_service.pull_request_check import PullRequestChecker
+from catalog_service.github.pull_request_check import PullRequestChecker
 from catalog_service.service import build_services
 from catalog_service.sources.git import GitSource
 from tests.github.support import REPO, Waits, make_client

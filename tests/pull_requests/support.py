@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import git
 
-from catalog_service.pull_request_check import PullRequestChecker
+from catalog_service.github.pull_request_check import PullRequestChecker
 from catalog_service.service import Services
 from catalog_service.sources.git import GitSource
 from catalog_service.webhooks.events import PullRequestEvent

@@ -21,7 +21,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from catalog_service.ingest import IngestOutcome
+    from catalog_service.ingest.ingestor import IngestOutcome
 
 _lock = threading.Lock()  # one process-wide heap: two services in one process take turns
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from catalog_service.chunking import Layout, Run, layout
+from catalog_service.snapshot.chunking import Layout, Run, layout
 
 GZIP_LEVEL = 6  # on catalog JSON, level 9 is some 3x slower for a body 2 % smaller
 # What zlib itself writes: no file name, time zero, no extra flags (level 6), OS Unix.

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from catalog_service import ingest
 from catalog_service.domain.catalog import CompiledFile, compile_file
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.parsing import MAX_FILE_BYTES
 from catalog_service.errors import SourceError
-from catalog_service.ingest import Ingestor, Snapshot
+from catalog_service.ingest import ingestor as ingest
+from catalog_service.ingest.ingestor import Ingestor, Snapshot
 from catalog_service.service import build_ingestor
 from catalog_service.sources.git import GitSource
 from tests.sources.test_git import loose_object

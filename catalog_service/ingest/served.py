@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from catalog_service.ingest import Ingestor, Snapshot
+from catalog_service.ingest.ingestor import Ingestor, Snapshot
 
 
 class ServedSnapshot:

@@ -33,12 +33,12 @@ from catalog_service.errors import (
     RefreshInProgressError,
     SourceError,
 )
-from catalog_service.heap import settle_heap
+from catalog_service.ingest.heap import settle_heap
 from catalog_service.settings import IngestSettings
-from catalog_service.snapshot import Snapshot, new_renderer
+from catalog_service.snapshot.snapshot import Snapshot, new_renderer
 from catalog_service.sources.git import Change, TreeEntry
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("catalog_service.ingest")  # the package's name: what operators grep for
 __all__ = ["HeldBack", "IngestOutcome", "Ingestor", "Snapshot", "Source", "compile_entries"]
 
 

@@ -12,9 +12,9 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog_service.chunking import Layout, Run, layout
-from catalog_service.rendering import Encoded, Renderer, Shift, crc32_combine
-from catalog_service.snapshot import yaml_document
+from catalog_service.snapshot.chunking import Layout, Run, layout
+from catalog_service.snapshot.rendering import Encoded, Renderer, Shift, crc32_combine
+from catalog_service.snapshot.snapshot import yaml_document
 
 REVISION = json.dumps("0123abcd").encode()
 

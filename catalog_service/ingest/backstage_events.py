@@ -13,7 +13,7 @@ import logging
 import urllib.error
 import urllib.request
 
-from catalog_service.ingest import IngestOutcome
+from catalog_service.ingest.ingestor import IngestOutcome
 from catalog_service.settings import BackstageSettings
 
 logger = logging.getLogger(__name__)

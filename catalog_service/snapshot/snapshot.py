@@ -13,7 +13,7 @@ from typing import TypeVar
 import yaml
 
 from catalog_service.domain.catalog import Catalog
-from catalog_service.rendering import Encoded, EncodedHead, Renderer
+from catalog_service.snapshot.rendering import Encoded, EncodedHead, Renderer
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ import zlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog_service.chunking import CHUNK_MASK, Layout, layout
+from catalog_service.snapshot.chunking import CHUNK_MASK, Layout, layout
 
 
 def documents(count: int, version: int = 0) -> list[bytes]:

@@ -7,7 +7,7 @@ import asyncio
 import gc
 import weakref
 
-from catalog_service.heap import settle_heap
+from catalog_service.ingest.heap import settle_heap
 from catalog_service.service import build_services
 from tests.support.repos import GitOpsRepo
 from tests.support.settings import SettingsFactory

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from catalog_service.errors import IngestError, RefreshInProgressError
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest.ingestor import Ingestor
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import IngestSettings, load_settings
 from catalog_service.sources.git import Change, TreeEntry

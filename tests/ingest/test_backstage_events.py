@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from catalog_service.backstage_events import BackstageNotifier
 from catalog_service.errors import ConfigurationError
-from catalog_service.ingest import IngestOutcome
+from catalog_service.ingest.backstage_events import BackstageNotifier
+from catalog_service.ingest.ingestor import IngestOutcome
 from catalog_service.service import build_services
 from catalog_service.settings import BackstageSettings
 from tests.support.repos import GitOpsRepo

@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog_service.ingest import Ingestor
+from catalog_service.ingest.ingestor import Ingestor
 from catalog_service.service import entity_context
 from catalog_service.settings import IngestSettings, load_settings
 from catalog_service.sources.git import GitSource

@@ -16,8 +16,8 @@ import logging
 from collections.abc import Callable, Sequence
 
 from catalog_service.errors import CatalogError
-from catalog_service.ingest import Ingestor, IngestOutcome
-from catalog_service.served import ServedSnapshot
+from catalog_service.ingest.ingestor import Ingestor, IngestOutcome
+from catalog_service.ingest.served import ServedSnapshot
 
 logger = logging.getLogger(__name__)
 

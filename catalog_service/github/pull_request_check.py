@@ -21,8 +21,8 @@ from catalog_service.domain.review import Changes, review
 from catalog_service.errors import CatalogError, GitHubPermissionError, NotReadyError
 from catalog_service.github.client import GitHubClient
 from catalog_service.github.report import check_run_output, commit_status
-from catalog_service.ingest import compile_entries
-from catalog_service.served import ServedSnapshot
+from catalog_service.ingest.ingestor import compile_entries
+from catalog_service.ingest.served import ServedSnapshot
 from catalog_service.sources.git import GitSource
 from catalog_service.sources.pull_requests import PullRequestCommits, PullRequestFetcher
 from catalog_service.webhooks.events import PullRequestEvent

@@ -1,0 +1,1 @@
+"""A snapshot and its served forms (JSON, YAML, gzip), rendered from chunks kept between them."""
