@@ -163,17 +163,26 @@ GRACEFUL_SHUTDOWN_SECONDS = 3
 
 
 def _run_server(settings: Settings, host: str, port: int) -> int:
+    from catalog_service.db.leases import sqlite_claim
     from catalog_service.http.app import create_app
 
-    # Requests still running a few seconds after SIGTERM are cancelled, so that the shutdown
-    # (which kills git) is never held up by a refresh waiting on a hanging remote.
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
+    # SQLite serves one replica: a second service on the file stops here, saying why.
+    claim = sqlite_claim(settings.database.url)
+    if claim is not None:
+        claim.acquire()
+    try:
+        # Requests still running a few seconds after SIGTERM are cancelled, so that the shutdown
+        # (which kills git) is never held up by a refresh waiting on a hanging remote.
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+    finally:
+        if claim is not None:
+            claim.release()
     return 0
 
 

@@ -11,6 +11,7 @@ from catalog_service.actions.service import ActionService
 from catalog_service.actions.wiring import build_action_service
 from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.db import Database
+from catalog_service.db.leases import JobLeases, SingleReplicaLeases, job_leases
 from catalog_service.domain.entities import EntityContext, LinkTemplate
 from catalog_service.github.client import GitHubClient
 from catalog_service.github.pull_request_check import PullRequestChecker
@@ -146,6 +147,7 @@ class Services:
     pull_request_checker: PullRequestChecks | None = None  # when GitHub is configured
     actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    leases: JobLeases = field(default_factory=SingleReplicaLeases)  # the once-only jobs
 
     @property
     def gitops_repository(self) -> str | None:
@@ -174,6 +176,7 @@ class Services:
         if self.owns_ingestor:
             self.ingestor.close()
         self.validations.close()
+        self.leases.close()
         self.database.dispose()
 
 
@@ -184,6 +187,7 @@ def build_services(
     database: Database | None = None,
     limits: RequestLimits | None = None,
     github: GitHubClient | None = None,
+    leases: JobLeases | None = None,
 ) -> Services:
     """The service's parts; an ``ingestor`` passed in stays its caller's to close. A GitHub
     client is built from the settings when none is passed and GitHub is configured."""
@@ -206,9 +210,10 @@ def build_services(
         ],
     )
     context = entity_context(settings)
+    leases = leases or job_leases(database.url)
     history = _adoption_history(ingestor, database, context)
     if history is not None:
-        refresher.add_listener(_history_listener(history), background=True)
+        refresher.add_listener(_history_listener(history, leases), background=True)
         refresher.add_listener(settle_after_ingest, background=True)  # the walk's tree, too
     if settings.backstage is not None:
         refresher.add_listener(BackstageNotifier(settings.backstage))
@@ -236,6 +241,7 @@ def build_services(
         pull_request_checker=_pull_request_checker(settings, ingestor, served, github),
         actions=actions,
         github=github,
+        leases=leases,
     )
 
 
@@ -260,11 +266,16 @@ def _adoption_history(
     return AdoptionHistory(source, database, context) if isinstance(source, GitSource) else None
 
 
-def _history_listener(history: AdoptionHistory) -> IngestListener:
+HISTORY_JOB = "adoption-history"
+
+
+def _history_listener(history: AdoptionHistory, leases: JobLeases) -> IngestListener:
     """Records the days the ingested revision adds, in the refresher's worker thread (which
-    logs a failure; the next ingest goes on from what was recorded)."""
+    logs a failure; the next ingest goes on from what was recorded). With several replicas, the
+    one that holds the job's lease walks; the others read what it recorded."""
 
     def listener(outcome: IngestOutcome) -> None:
-        history.update(outcome.revision)
+        if leases.hold(HISTORY_JOB):
+            history.update(outcome.revision)
 
     return listener

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import git
 import pytest
 
+from catalog_service.db import adoption, upgrade
 from catalog_service.errors import ConfigurationError
-from catalog_service.service import build_ingestor, edit_url_prefix, location_prefix
+from catalog_service.service import (
+    build_ingestor,
+    build_services,
+    edit_url_prefix,
+    location_prefix,
+)
 from catalog_service.settings import load_settings
 from catalog_service.sources.git import GitSource
 from catalog_service.sources.mirror import MARKER
@@ -111,3 +118,43 @@ def test_an_unmarked_repository_at_a_configured_cache_dir_is_refused(
     gitops.commit()
     with pytest.raises(ConfigurationError, match="is a git repository that catalog-service"):
         build_ingestor(make_settings(source={"cacheDir": str(gitops.remote_dir)}))
+
+
+class FixedLeases:
+    """Another replica holds every job (``held=False``), or this one does."""
+
+    def __init__(self, held: bool) -> None:
+        self.held = held
+        self.asked: list[str] = []
+
+    def hold(self, job: str) -> bool:
+        self.asked.append(job)
+        return self.held
+
+    def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("held", [True, False])
+def test_the_history_walk_writes_only_on_the_replica_holding_its_lease(
+    held: bool, make_settings: SettingsFactory, gitops: GitOpsRepo
+) -> None:
+    gitops.add_application("orders")
+    gitops.commit()
+    settings = make_settings()
+    upgrade(settings.database.url)
+    leases = FixedLeases(held)
+    services = build_services(settings, leases=leases)
+
+    async def refresh() -> None:
+        await services.refresher.refresh()
+        await services.refresher.settled()
+
+    try:
+        asyncio.run(refresh())
+        with services.database.session() as session:
+            last = adoption.last_day(session)
+    finally:
+        services.close()
+    assert leases.asked == ["adoption-history"]
+    assert (last is not None) is held, "walked and recorded only while holding the lease"

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from catalog_service.http.app import create_app
 from catalog_service.service import build_ingestor
+from tests.support.repos import GitOpsRepo
 from tests.support.servers import HangingServer, free_port
 from tests.support.settings import TEST_TOKEN, SettingsFactory
 
@@ -102,3 +103,42 @@ def test_sigterm_stops_the_service_while_git_hangs(
                 raise AssertionError(f"still running 15 s after SIGTERM:\n{log.read_text()}")
     assert "Application shutdown complete" in log.read_text()
     wait_for(lambda: hanging_server.closed == hanging_server.accepted, "git's connection to close")
+
+
+def test_a_second_service_on_one_sqlite_file_stops_at_start_saying_why(
+    make_settings: SettingsFactory, gitops: GitOpsRepo, tmp_path: Path
+) -> None:
+    gitops.add_application("orders")
+    gitops.commit()
+    first_config = make_settings.write(tmp_path / "first.yaml")
+    # Its own mirror (the mirror refuses a second user too): only the database is shared.
+    second_config = make_settings.write(
+        tmp_path / "second.yaml", source={"cacheDir": str(tmp_path / "mirror-2")}
+    )
+    port = free_port()
+    first = subprocess.Popen(
+        [*SERVE, "--config", str(first_config), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _status(f"http://127.0.0.1:{port}/readyz") == 200, "the first service", 60)
+        second = subprocess.run(
+            [*SERVE, "--config", str(second_config), "--port", str(free_port())],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+    assert second.returncode == 2, second.stderr
+    assert f"in use by another running service (pid {first.pid})" in second.stderr
+    assert "Traceback" not in second.stderr
+
+
+def _status(url: str) -> int | None:
+    try:
+        return httpx.get(url, timeout=5).status_code
+    except httpx.TransportError:
+        return None

@@ -8,6 +8,8 @@ IMMEDIATE, so two writers queue at BEGIN rather than deadlock when a read turns 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ from sqlalchemy.exc import (
     NoSuchModuleError,
     OperationalError,
 )
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog_service.errors import DatabaseError
@@ -106,6 +109,27 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class DatabaseHealth:
+    """What the service last saw of its database, for ``/readyz``: migrated yet, and the last
+    failure while it lasts (cleared by the next transaction that succeeds)."""
+
+    def __init__(self) -> None:
+        self.migrated = True  # a service's start sets it False until its migrations ran
+        self.error: str | None = None
+        self.failing_since: float | None = None
+        self._lock = threading.Lock()
+
+    def failed(self, message: str) -> None:
+        with self._lock:
+            self.error = message
+            self.failing_since = self.failing_since or time.time()
+
+    def succeeded(self) -> None:
+        if self.error is not None:
+            with self._lock:
+                self.error, self.failing_since = None, None
+
+
 class Database:
     """An engine and its sessions; ``session()`` is one transaction (commit, or roll back)."""
 
@@ -113,21 +137,26 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.health = DatabaseHealth()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction, committed when the block ends without an exception.
 
         Raises :class:`DatabaseError` when the database cannot be reached or refuses the work
-        (locked too long, disk full, connection lost).
+        (locked too long, disk full, connection lost), or has not been migrated yet.
         """
+        if not self.health.migrated:
+            reason = self.health.error or "its migrations are running"
+            raise DatabaseError(f"the database is not ready yet: {reason}")
         try:
             with self._sessions.begin() as session:
                 yield session
-        except (OperationalError, InterfaceError) as error:
-            raise DatabaseError(
-                f"database {redact(self.url)}: {describe(error, self.url)}"
-            ) from error
+        except (OperationalError, InterfaceError, SATimeoutError) as error:
+            message = f"database {redact(self.url)}: {describe(error, self.url)}"
+            self.health.failed(message)
+            raise DatabaseError(message) from error
+        self.health.succeeded()
 
     def dispose(self) -> None:
         self.engine.dispose()

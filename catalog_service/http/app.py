@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from catalog_service import __version__
-from catalog_service.db import Database, upgrade
+from catalog_service.db import Database
+from catalog_service.db.migrate import migrate_at_start
 from catalog_service.github.client import GitHubClient
 from catalog_service.http.docs import install_docs
 from catalog_service.http.errors import install_error_handlers
@@ -47,12 +48,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(upgrade, services.database.url)
+        migrating = await migrate_at_start(services.database)
         tasks = [asyncio.create_task(services.refresher.run())] if poll else []
+        tasks += [migrating] if migrating is not None else []
         recorder = services.recorder()
         if poll and recorder is not None and services.github is not None:
             minutes = services.settings.github.reconcileMinutes
-            tasks.append(asyncio.create_task(reconcile_forever(recorder, minutes)))
+            reconcile = reconcile_forever(recorder, minutes, services.leases)
+            tasks.append(asyncio.create_task(reconcile))
         try:
             yield
         finally:

@@ -79,6 +79,12 @@ class HealthResponse(BaseModel):
     status: Literal["ok"]
 
 
+class DatabaseReadiness(BaseModel):
+    migrated: bool = Field(description="False until the migrations ran: writes answer 503")
+    error: str | None = Field(description="The last failure, while failures last")
+    failingSince: float | None = Field(description="Unix time the failures began")
+
+
 class ReadinessResponse(BaseModel):
     ready: bool
     revision: str | None
@@ -88,3 +94,6 @@ class ReadinessResponse(BaseModel):
     secondsSinceLastSuccess: float | None = Field(description="How stale the catalog may be")
     lastError: str | None
     heldBack: HeldBackOut | None
+    database: DatabaseReadiness = Field(
+        description="The database (audit, pull requests, adoption): not needed to be ready"
+    )

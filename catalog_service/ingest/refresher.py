@@ -80,6 +80,7 @@ class Refresher:
         if current is not None:
             current.warm()
             self._served.promote(current)
+            current.warm_rest_in_background()
         return outcome
 
     async def _tell_in_turn(self, outcome: IngestOutcome) -> None:

@@ -46,5 +46,6 @@ class ServedSnapshot:
         def render() -> None:
             snapshot.warm()
             self.promote(snapshot)
+            snapshot.warm_rest()
 
         threading.Thread(target=render, name="render-snapshot", daemon=True).start()

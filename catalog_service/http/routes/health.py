@@ -8,7 +8,12 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from catalog_service.http.deps import ServicesDep
-from catalog_service.http.schemas import HealthResponse, HeldBackOut, ReadinessResponse
+from catalog_service.http.schemas import (
+    DatabaseReadiness,
+    HealthResponse,
+    HeldBackOut,
+    ReadinessResponse,
+)
 
 router = APIRouter(tags=["health"])
 
@@ -28,6 +33,7 @@ def readyz(services: ServicesDep) -> JSONResponse:
     ingestor = services.ingestor
     current = services.served.get()  # ready once the bodies are rendered, not merely applied
     success = ingestor.last_success_at
+    health = services.database.health
     body = ReadinessResponse(
         ready=current is not None,
         revision=current.revision if current else None,
@@ -37,5 +43,8 @@ def readyz(services: ServicesDep) -> JSONResponse:
         secondsSinceLastSuccess=round(time.time() - success, 3) if success else None,
         lastError=ingestor.last_error,
         heldBack=HeldBackOut.of(ingestor.held_back),
+        database=DatabaseReadiness(
+            migrated=health.migrated, error=health.error, failingSince=health.failing_since
+        ),
     )
     return JSONResponse(body.model_dump(), status_code=200 if current is not None else 503)
