@@ -3,6 +3,7 @@ replica receives it, and the figures from the database the same on both."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -21,6 +22,7 @@ import pytest
 from tests.db.support import postgres_database
 from tests.support.github_double import GitHubDouble
 from tests.support.github_fixtures import DOUBLE_TOKEN
+from tests.support.manifests import application_yaml
 from tests.support.repos import GitOpsRepo
 from tests.support.servers import free_port
 from tests.support.settings import TEST_TOKEN, SettingsFactory
@@ -32,6 +34,13 @@ AUTH = {"Authorization": f"Bearer {TEST_TOKEN}"}
 @contextmanager
 def replica(config: Path, log: Path) -> Iterator[str]:
     """``catalog-service serve`` on a free port until the block ends; yields its base URL."""
+    with replica_process(config, log) as (base, _):
+        yield base
+
+
+@contextmanager
+def replica_process(config: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The same, yielding the process too."""
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -42,7 +51,7 @@ def replica(config: Path, log: Path) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             eventually(f"{base} ready", lambda: status(f"{base}/readyz") == 200, within=90)
-            yield base
+            yield base, process
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -136,3 +145,63 @@ def test_audit_rows_written_through_either_replica_are_read_alike_on_both(
     pages = [httpx.get(f"{base}/api/v1/audit", timeout=10).json()["items"] for base in replicas]
     assert len(pages[0]) == 6 and pages[0] == pages[1]
     assert database_figures(replicas[0]) == database_figures(replicas[1])
+
+
+def remote_branches(gitops: GitOpsRepo) -> set[str]:
+    assert gitops.remote_dir is not None
+    listed = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads/idp/"],
+        cwd=gitops.remote_dir, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return set(listed.stdout.split())
+
+
+def test_a_replica_killed_in_a_burst_of_actions_leaves_nothing_half_recorded(
+    gitops: GitOpsRepo, make_settings: SettingsFactory, github_double: GitHubDouble,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    names = [f"app-{number:02d}" for number in range(16)]
+    for name in names:
+        manifest = application_yaml(name, version="2.0.0").replace(
+            '    prod: {version: "2.0.0"}', '    staging: {version: "1.0.0"}'
+        )
+        gitops.write(f"apps/shop/{name}.yaml", manifest)
+    gitops.commit()
+    with postgres_database() as url:
+        config = make_settings.write(
+            tmp_path / "replica.yaml",
+            source={"webUrl": WEB_URL},
+            github={"webhookSecret": SECRET, "apiUrl": github_double.api_url,
+                    "token": DOUBLE_TOKEN},
+            database={"url": url},
+        )  # fmt: skip
+        answered: list[httpx.Response] = []
+        with replica_process(config, tmp_path / "killed.log") as (base, process):
+
+            def promote(name: str) -> None:
+                request = {"application": name, "from": "dev", "to": "staging",
+                           "requestedBy": "user:default/dana"}  # fmt: skip
+                with contextlib.suppress(httpx.TransportError):
+                    answered.append(httpx.post(f"{base}/api/v1/actions/promote-image",
+                                               json=request, headers=AUTH, timeout=60))  # fmt: skip
+
+            with ThreadPoolExecutor(16) as pool:
+                for name in names:
+                    pool.submit(promote, name)
+                eventually(
+                    "a first answer", lambda: len(answered) > 0 or bool(remote_branches(gitops))
+                )
+                process.kill()  # kill -9, mid-burst
+        config_after = make_settings.write(
+            tmp_path / "after.yaml", source={"webUrl": WEB_URL, "cacheDir": str(tmp_path / "m2")},
+            database={"url": url},
+        )  # fmt: skip
+        with replica(config_after, tmp_path / "after.log") as base:
+            rows = httpx.get(f"{base}/api/v1/audit?limit=100", timeout=10).json()["items"]
+    by_id = {row["id"]: row for row in rows}
+    succeeded = [answer.json() for answer in answered if answer.is_success]
+    for answer in succeeded:
+        assert answer["auditId"] in by_id, f"answered 2xx without its row: {answer}"
+        assert by_id[answer["auditId"]]["outcome"] == "succeeded"
+    named = {row["branch"] for row in rows if row["branch"]}
+    assert remote_branches(gitops) <= named, "a branch on the remote that no audit row names"
