@@ -32,8 +32,9 @@ from catalog_service.errors import CatalogError, NotReadyError, RequestError
 from catalog_service.github.client import GitHubClient
 from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.settings import Settings
+from catalog_service.vocabulary import ACTION_NAMES
 
-ACTIONS = ("create-application", "promote-image")
+ACTIONS = ACTION_NAMES
 LABEL = "idp"
 COMMITTER = Identity("IDP catalog service", "catalog-service@idp.invalid")
 _SECRET_KEY = re.compile(r"token|password|passwd|secret|credential|api_?key", re.IGNORECASE)

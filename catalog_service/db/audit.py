@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
+from catalog_service.vocabulary import ActionOutcome
 
-Outcome = Literal["succeeded", "failed", "rejected"]
+Outcome = ActionOutcome
 
 
 def add(

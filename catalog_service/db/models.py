@@ -27,7 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-OUTCOMES = ("succeeded", "failed", "rejected")
+from catalog_service.vocabulary import ACTION_OUTCOMES
+
+OUTCOMES = ACTION_OUTCOMES
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

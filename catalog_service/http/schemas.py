@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from catalog_service.domain.problems import Problem, Severity
 from catalog_service.ingest.ingestor import HeldBack
+from catalog_service.vocabulary import IngestStatus
 
 
 class ErrorDetail(BaseModel):
@@ -66,7 +67,7 @@ class ValidateResponse(BaseModel):
 
 
 class RefreshResponse(BaseModel):
-    status: Literal["applied", "unchanged", "held-back"]
+    status: IngestStatus
     revision: str
     entities: int
     problems: int
