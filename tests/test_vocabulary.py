@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sqlalchemy import CheckConstraint
+
 import catalog_service
 from catalog_service import metrics, vocabulary
 from catalog_service.actions.service import ACTIONS
-from catalog_service.db.models import AuditEntry
+from catalog_service.db.models import AuditEntry, Base
 from catalog_service.http.schemas import RefreshResponse
 
 PACKAGE = Path(catalog_service.__file__).parent
@@ -47,7 +49,9 @@ def test_the_api_the_database_and_the_metrics_use_it() -> None:
     assert metrics.KNOWN_ACTIONS == vocabulary.ACTION_NAMES
     assert metrics.ACTION_OUTCOMES == vocabulary.ACTION_OUTCOMES
     assert metrics.DELIVERY_OUTCOMES == vocabulary.COUNTED_DELIVERY_OUTCOMES
-    [constraint] = [c for c in AuditEntry.__table__.constraints if str(c.name).endswith("outcome")]
-    assert all(f"'{outcome}'" in str(constraint.sqltext) for outcome in vocabulary.ACTION_OUTCOMES)
+    table = Base.metadata.tables[AuditEntry.__tablename__]
+    [check] = [c for c in table.constraints if str(c.name).endswith("outcome")]
+    assert isinstance(check, CheckConstraint)
+    assert all(f"'{outcome}'" in str(check.sqltext) for outcome in vocabulary.ACTION_OUTCOMES)
     status = RefreshResponse.model_json_schema()["properties"]["status"]
     assert tuple(status["enum"]) == vocabulary.INGEST_STATUSES
