@@ -1,5 +1,5 @@
-"""``catalog-service``: serve, demo, validate, export, schema, db upgrade, backfill-prs (DESIGN
-section 7)."""
+"""``catalog-service``: serve, demo, validate, export, schema, db upgrade, backfill-prs
+(docs/architecture.md §6.8)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from catalog_service import __version__
 from catalog_service.errors import CatalogError
 
-# Each command imports what it needs when it runs (docs/architecture.md, section 2): `--help`
+# Each command imports what it needs when it runs (docs/architecture.md §2): `--help`
 # loads no web, database or GitHub library, `validate` only the domain, `export` only the ingest.
 if TYPE_CHECKING:
     from catalog_service.domain.catalog import CompiledFile

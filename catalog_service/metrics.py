@@ -1,4 +1,4 @@
-"""Prometheus metrics (DESIGN section 5), on a registry of each service's own.
+"""Prometheus metrics (docs/architecture.md §6.5), on a registry of each service's own.
 
 Nothing here is global: two apps in one process (the tests run many) never share a sample.
 Gauges come from the current snapshot, aggregated and written once per snapshot (right after its
@@ -12,7 +12,7 @@ Definitions:
 - ``idp_invalid_manifests``: the manifest *files* of the served catalog with at least one
   error-severity problem (a file that is refused whole, or whose documents are refused, counts
   once however many problems it has; a file with warnings only is valid).
-- ``idp_ingest_held_back`` (an addition to DESIGN): 1 while an ingest is held back.
+- ``idp_ingest_held_back`` (an addition to the contract): 1 while an ingest is held back.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """The words the parts share: action names, their outcomes, webhook delivery outcomes, ingest
 statuses. Written once here; the API, the database's check constraints, the metrics and the
-dashboard take them from this module (docs/architecture.md, section 2). The standard library only.
+dashboard take them from this module (docs/architecture.md §2). The standard library only.
 """
 
 from __future__ import annotations
 
 from typing import Literal, get_args
 
-# The self-service actions (DESIGN section 4): the path of POST /api/v1/actions/{action}, the
-# audit rows' `action`, the `action` label of idp_actions_total.
+# The self-service actions (docs/architecture.md §6.4): the path of POST
+# /api/v1/actions/{action}, the audit rows' `action`, the `action` label of idp_actions_total.
 ActionName = Literal["create-application", "promote-image"]
 ACTION_NAMES: tuple[ActionName, ...] = get_args(ActionName)
 CREATE_APPLICATION: ActionName = "create-application"

@@ -1,4 +1,4 @@
-"""The import contract (docs/architecture.md, section 2): which package may import what, read from
+"""The import contract (docs/architecture.md §2): which package may import what, read from
 the source, and which libraries each command line actually loads, read from a real process."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The self-service actions (DESIGN section 4, docs/self-service.md): plan against the served
-catalog, write the branch, open the pull request, and audit every call.
+"""The self-service actions (docs/architecture.md §6.4, docs/self-service.md): plan against the
+served catalog, write the branch, open the pull request, and audit every call.
 
 One writer per manifest path in this process (a lock per path); across replicas git refuses the
 second push and the writer retries on the new tip. A retry of the same request finds its branch

@@ -1,4 +1,4 @@
-"""Audit entries of the self-service actions: append-only (DESIGN section 4, issue 7)."""
+"""Audit entries of the self-service actions: append-only (docs/architecture.md §6.4)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """What the HTTP API answers, as models: they give /openapi.json its response schemas.
 
-Field names are the API's own (camelCase), as DESIGN section 3 and docs/api.md show them.
+Field names are the API's own (camelCase), as docs/architecture.md §6.3 and docs/api.md show
+them.
 """
 
 from __future__ import annotations

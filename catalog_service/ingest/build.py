@@ -1,5 +1,5 @@
 """The ingestor built from the settings: what ``serve`` and ``export`` share, without the web,
-database or GitHub libraries (docs/architecture.md, section 2)."""
+database or GitHub libraries (docs/architecture.md §2)."""
 
 from __future__ import annotations
 

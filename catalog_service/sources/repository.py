@@ -1,4 +1,4 @@
-"""Which GitHub repository is ours, decided once (docs/architecture.md, section 4).
+"""Which GitHub repository is ours, decided once (docs/architecture.md §4).
 
 The GitOps repository on GitHub is the one ``source.url`` names, or the one ``source.webUrl``
 names when the source URL is not GitHub's (a mirror, a local path). The actions open their pull
