@@ -142,8 +142,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from catalog_service.demo import DEMO_TOKEN, prepare_demo
+    from catalog_service.demo_story import tell_the_story
 
     settings = prepare_demo(args.workdir, reset=args.reset)
+    tell_the_story(settings)  # a history and a few records for the dashboard, at first start
     base = f"http://{args.host}:{args.port}"
     print(
         f"Demo GitOps repository: {settings.source.url}\n"
