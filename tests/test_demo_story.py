@@ -101,3 +101,14 @@ def test_the_first_dashboard_shows_curves(tmp_path: Path) -> None:
     assert "Nothing recorded in this period yet" not in html
     assert "nothing recorded" not in html
     assert 'id="chart-pull-requests"' in html and 'id="chart-actions"' in html
+
+
+def test_a_story_that_cannot_be_recorded_never_stops_the_demo(tmp_path: Path) -> None:
+    settings = prepare_demo(tmp_path)
+    wrong = settings.model_copy(
+        update={"source": settings.source.model_copy(update={"branch": "release"})}
+    )
+    assert tell_the_story(wrong, NOW)  # the history is written; recording it fails, logged
+    assert counts(settings.database.url) == (0, 0, 0)
+    assert not tell_the_story(settings, NOW)  # the next start records what the last one could not
+    assert counts(settings.database.url)[::2] == (len(STORY), len(CALLS))
