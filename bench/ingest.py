@@ -4,15 +4,19 @@
 
 Targets (issue 2): cold ingest at most 1.3x the time merely to read and parse the same files with
 PyYAML's CSafeLoader; a refresh after one file changed under 50 ms; resident memory of the service
-with 10,000 manifests under 300 MB.
+with 10,000 manifests under 300 MB. Issue 13: the same 1.3x for a whole ``catalog-service export``
+process (interpreter, imports, clone, ingest, output) beside a whole process that only reads and
+parses the files with CSafeLoader (interpreter, ``import yaml``, parse).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -92,6 +96,44 @@ def parse_floor(repo: Path) -> float:
     return time.perf_counter() - started
 
 
+FLOOR_PROCESS = """
+import sys
+from pathlib import Path
+import yaml
+for path in sorted((Path(sys.argv[1]) / "apps").rglob("*.yaml")):
+    list(yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))
+"""
+
+
+def process_seconds(argv: list[str]) -> float:
+    """Wall time of one whole process, its output thrown away. Without PYTHONDONTWRITEBYTECODE:
+    an installed package has its byte code (the caller runs each command once unmeasured)."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=environment)
+    return time.perf_counter() - started
+
+
+def export_command() -> list[str]:
+    script = Path(sys.executable).parent / "catalog-service"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "catalog_service"]
+
+
+def whole_processes(repo: Path, root: Path) -> tuple[float, float]:
+    """A cold ``catalog-service export`` (a new mirror each time) and the CSafeLoader floor, each
+    as a whole process; the better of two runs of each, after one unmeasured run of each."""
+    floor_argv = [sys.executable, "-c", FLOOR_PROCESS, str(repo)]
+    exports, floors = [], []
+    for attempt in range(3):
+        mirror = root / f"mirror-export-{attempt}"
+        config = write_config(settings_for(repo, mirror), root / f"export-{attempt}.yaml")
+        argv = [*export_command(), "export", "--config", str(config), "--format", "json"]
+        floors.append(process_seconds(floor_argv))
+        exports.append(process_seconds(argv))
+        shutil.rmtree(mirror, ignore_errors=True)
+    return min(exports[1:]), min(floors[1:])
+
+
 def settings_for(repo: Path, cache: Path) -> Settings:
     return load_settings(
         source={"url": str(repo), "cacheDir": str(cache), "pollSeconds": 3600},
@@ -130,6 +172,7 @@ def main() -> int:
         repo = make_repository(root, args.manifests)
         print(f"generated {args.manifests:,} manifests in {time.perf_counter() - started:.1f} s")
 
+        parse_floor(repo)  # unmeasured: the files into the page cache, as they are for the ingest
         floor = parse_floor(repo)
         ingestor = build_ingestor(settings_for(repo, root / "mirror"))
         started = time.perf_counter()
@@ -141,6 +184,15 @@ def main() -> int:
         print(f"cold ingest (clone + ingest):      {cold:8.3f} s   {outcome.entities:,} entities")
         print(
             f"cold ingest / floor:               {ratio:8.2f} x   target <= {COLD_RATIO_TARGET} x"
+            f"  {'OK' if ratio <= COLD_RATIO_TARGET else 'MISSED'}"
+        )
+
+        export, floor_process = whole_processes(repo, root)
+        ratio = export / floor_process
+        print(f"CSafeLoader floor, whole process:  {floor_process:8.3f} s")
+        print(f"catalog-service export, cold:      {export:8.3f} s")
+        print(
+            f"export process / floor process:    {ratio:8.2f} x   target <= {COLD_RATIO_TARGET} x"
             f"  {'OK' if ratio <= COLD_RATIO_TARGET else 'MISSED'}"
         )
 

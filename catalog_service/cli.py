@@ -1,5 +1,5 @@
-"""``catalog-service``: serve, demo, validate, export, schema, db upgrade, backfill-prs (DESIGN
-section 7)."""
+"""``catalog-service``: serve, demo, validate, export, schema, db upgrade, backfill-prs
+(docs/architecture.md §6.8)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,18 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import uvicorn
+from typing import TYPE_CHECKING
 
 from catalog_service import __version__
-from catalog_service.domain.catalog import (
-    CompiledFile,
-    compile_file,
-    rejected_symlink,
-    rejected_too_large,
-)
-from catalog_service.domain.entities import EntityContext
-from catalog_service.domain.manifests import manifest_json_schema
-from catalog_service.domain.parsing import MAX_FILE_BYTES, is_manifest_path
-from catalog_service.domain.problems import ERROR, WARNING, Problem
-from catalog_service.domain.review import empty_catalog, review
 from catalog_service.errors import CatalogError
-from catalog_service.service import build_ingestor, entity_context
-from catalog_service.settings import Settings, load_settings
-from catalog_service.timestamps import as_utc
+
+# Each command imports what it needs when it runs (docs/architecture.md §2): `--help`
+# loads no web, database or GitHub library, `validate` only the domain, `export` only the ingest.
+if TYPE_CHECKING:
+    from catalog_service.domain.catalog import CompiledFile
+    from catalog_service.domain.entities import EntityContext
+    from catalog_service.domain.problems import Problem
+    from catalog_service.settings import Settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -118,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _moment(text: str) -> dt.datetime:
+    from catalog_service.timestamps import as_utc
+
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -140,13 +135,17 @@ def _listen_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from catalog_service.settings import load_settings
+
     return _run_server(load_settings(args.config), args.host, args.port)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from catalog_service.demo import DEMO_TOKEN, prepare_demo
+    from catalog_service.demo_story import tell_the_story
 
     settings = prepare_demo(args.workdir, reset=args.reset)
+    tell_the_story(settings)  # a history and a few records for the dashboard, at first start
     base = f"http://{args.host}:{args.port}"
     print(
         f"Demo GitOps repository: {settings.source.url}\n"
@@ -163,6 +162,8 @@ GRACEFUL_SHUTDOWN_SECONDS = 3
 
 
 def _run_server(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
     from catalog_service.db.leases import sqlite_claim
     from catalog_service.http.app import create_app
 
@@ -187,6 +188,9 @@ def _run_server(settings: Settings, host: str, port: int) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from catalog_service.domain.problems import ERROR, Problem
+    from catalog_service.domain.review import empty_catalog, review
+
     context = _validation_context(args.config)
     files = [
         _compile_local(path, display, context) for path, display in _manifest_files(args.paths)
@@ -202,6 +206,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _validation_context(config: Path | None) -> EntityContext:
+    from catalog_service.settings import load_settings
+    from catalog_service.sources.repository import entity_context
+
     # Checking files needs the environment names (and links), not a source: a GitOps repository's
     # CI can give them in a small file or in CATALOG_ENVIRONMENTS, without source.url.
     return entity_context(load_settings(config, defaults={"source": {"url": "."}}))
@@ -211,6 +218,8 @@ def _manifest_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
     """The files given, and the manifests in the folders given: each folder is read as a root,
     with the ingest's own rule (``is_manifest_path``: hidden folders such as .git and .github
     hold YAML that is not manifests, and are not even walked)."""
+    from catalog_service.domain.parsing import is_manifest_path
+
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             found = []
@@ -231,6 +240,9 @@ def _manifest_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
 
 
 def _compile_local(path: Path, display: str, context: EntityContext) -> CompiledFile:
+    from catalog_service.domain.catalog import compile_file, rejected_symlink, rejected_too_large
+    from catalog_service.domain.parsing import MAX_FILE_BYTES
+
     if path.is_symlink():
         return rejected_symlink(display)
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -239,6 +251,8 @@ def _compile_local(path: Path, display: str, context: EntityContext) -> Compiled
 
 
 def _print_problems(problems: Sequence[Problem], output: str, file_count: int) -> None:
+    from catalog_service.domain.problems import ERROR, WARNING
+
     # Problems on stdout, the summary on stderr in every format: stdout stays machine-readable.
     errors = sum(problem.severity == ERROR for problem in problems)
     if output == "json":
@@ -267,6 +281,9 @@ def _escape_data(text: str) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from catalog_service.ingest.build import build_ingestor
+    from catalog_service.settings import load_settings
+
     ingestor = build_ingestor(load_settings(args.config))
     ingestor.refresh()
     snapshot = ingestor.snapshot
@@ -282,6 +299,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from catalog_service.db import redact, upgrade
+    from catalog_service.settings import load_settings
 
     # Only database.url matters here: a configuration without a source is fine.
     url = load_settings(args.config, defaults={"source": {"url": "."}}).database.url
@@ -292,6 +310,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _backfill_prs(args: argparse.Namespace) -> int:
     from catalog_service.pull_requests.backfill import backfill
+    from catalog_service.settings import load_settings
 
     recorded = backfill(load_settings(args.config), args.since)
     print(f"recorded {recorded} merged manifest pull requests", file=sys.stderr)
@@ -299,6 +318,8 @@ def _backfill_prs(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    from catalog_service.domain.manifests import manifest_json_schema
+
     print(json.dumps(manifest_json_schema(), indent=2))
     return 0
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics (DESIGN section 5), on a registry of each service's own.
+"""Prometheus metrics (docs/architecture.md §6.5), on a registry of each service's own.
 
 Nothing here is global: two apps in one process (the tests run many) never share a sample.
 Gauges come from the current snapshot, aggregated and written once per snapshot (right after its
@@ -12,7 +12,7 @@ Definitions:
 - ``idp_invalid_manifests``: the manifest *files* of the served catalog with at least one
   error-severity problem (a file that is refused whole, or whose documents are refused, counts
   once however many problems it has; a file with warnings only is valid).
-- ``idp_ingest_held_back`` (an addition to DESIGN): 1 while an ingest is held back.
+- ``idp_ingest_held_back`` (an addition to the contract): 1 while an ingest is held back.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
+from catalog_service import vocabulary
 from catalog_service.db import Database, audit, pull_requests, webhook_deliveries
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.problems import ERROR
@@ -43,12 +44,12 @@ logger = logging.getLogger(__name__)
 
 # Every outcome of these actions is exported from the start, zero until it happens: a rate over
 # a series that appears only with its first failure would miss that failure.
-KNOWN_ACTIONS = ("create-application", "promote-image")
-ACTION_OUTCOMES = ("succeeded", "failed", "rejected")
+KNOWN_ACTIONS: tuple[str, ...] = vocabulary.ACTION_NAMES
+ACTION_OUTCOMES: tuple[str, ...] = vocabulary.ACTION_OUTCOMES
 # A delivery counts once its outcome is known ("received" means still being worked on: counting
 # it there would make that series go down again). Deliveries refused for their signature are
 # not stored as deliveries, only counted (webhook_deliveries.count_rejection).
-DELIVERY_OUTCOMES = ("processed", "duplicate", "ignored", "rejected", "failed")
+DELIVERY_OUTCOMES: tuple[str, ...] = vocabulary.COUNTED_DELIVERY_OUTCOMES
 DATABASE_CACHE_SECONDS = 2.0
 # From a one-file refresh (tens of ms) to a cold clone of a large repository (minutes).
 INGEST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from catalog_service.actions.service import ActionService
 from catalog_service.actions.wiring import build_action_service
 from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.db import Database
 from catalog_service.db.leases import JobLeases, SingleReplicaLeases, job_leases
-from catalog_service.domain.entities import EntityContext, LinkTemplate
+from catalog_service.domain.entities import EntityContext
 from catalog_service.github.client import GitHubClient
 from catalog_service.github.pull_request_check import PullRequestChecker
 from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.http.validation import RequestLimits, WorkGate
 from catalog_service.ingest.backstage_events import BackstageNotifier
+from catalog_service.ingest.build import build_ingestor, git_token
 from catalog_service.ingest.heap import settle_after_ingest
 from catalog_service.ingest.ingestor import Ingestor, IngestOutcome
 from catalog_service.ingest.refresher import IngestListener, Refresher
@@ -26,106 +24,17 @@ from catalog_service.metrics import ServiceMetrics
 from catalog_service.pull_requests.history import GitHistory
 from catalog_service.pull_requests.recorder import PullRequestRecorder
 from catalog_service.settings import Settings
-from catalog_service.sources.credentials import Token
 from catalog_service.sources.git import GitSource
+from catalog_service.sources.repository import (
+    RepositoryIdentity,
+    edit_url_prefix,
+    entity_context,
+    gitops_repository,
+    identity_of,
+    location_prefix,
+)
 from catalog_service.webhooks.events import PullRequestChecks
 from catalog_service.webhooks.tasks import BackgroundTasks
-
-_SCP_LIKE = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>.+)$")
-_SSH_URL = re.compile(r"^(?:ssh|git)://(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?/(?P<path>.+)$")
-
-
-def build_ingestor(settings: Settings, github: GitHubClient | None = None) -> Ingestor:
-    """The ingestor; a private repository is fetched with the GitHub token, or with the App's
-    installation token (``github``), given to git through its environment, never its argv.
-    Without ``github`` (the CLI's export and backfill), an App gets a client of its own."""
-    if github is None and settings.github.app is not None:
-        github = PyGithubClient(settings.github)
-    source = GitSource(
-        url=settings.source.url,
-        branch=settings.source.branch,
-        roots=settings.source.roots,
-        mirror_dir=settings.mirror_dir(),
-        token=git_token(settings, github),
-        timeout=settings.source.timeoutSeconds,
-        # The default folder lies in the service's own cache: what is there came from us.
-        adopt_old_mirror=settings.source.cacheDir is None,
-    )
-    return Ingestor(source, entity_context(settings), settings.ingest)
-
-
-def git_token(settings: Settings, github: GitHubClient | None) -> Token | None:
-    """What git over HTTPS authenticates with: ``github.token``, or, with a GitHub App, the
-    client's installation tokens, asked for anew by each fetch or push (they last an hour)."""
-    if settings.github.token is not None:
-        return settings.github.token.get_secret_value()
-    if isinstance(github, PyGithubClient) and settings.github.app is not None:
-        return github.access_token
-    return None
-
-
-def entity_context(settings: Settings) -> EntityContext:
-    return EntityContext(
-        environments=tuple(settings.environments),
-        links=tuple(LinkTemplate(link.title, link.url) for link in settings.links),
-        location_prefix=location_prefix(settings),
-        github_web_url=settings.github.web_url,
-        edit_url_prefix=edit_url_prefix(settings),
-    )
-
-
-def location_prefix(settings: Settings) -> str:
-    """Where a manifest can be seen: its blob on GitHub at the branch, or its file locally."""
-    web = _repository_web_url(settings)
-    if web is not None:
-        return f"url:{web}/blob/{settings.source.branch}/"
-    return f"file:{Path(settings.source.url).expanduser().resolve()}/"
-
-
-def edit_url_prefix(settings: Settings) -> str | None:
-    """GitHub's editor for the branch's files, when the repository is on GitHub."""
-    web = _repository_web_url(settings)
-    github_hosts = {"github.com", urlsplit(settings.github.web_url).hostname}
-    if web is None or urlsplit(web).hostname not in github_hosts:
-        return None
-    return f"{web}/edit/{settings.source.branch}/"
-
-
-def _repository_web_url(settings: Settings) -> str | None:
-    """The repository's web page, without a trailing slash: configured, or derived."""
-    web = settings.source.webUrl or _web_url(settings.source.url)
-    return web.rstrip("/") if web is not None else None
-
-
-def gitops_repository(settings: Settings) -> str | None:
-    """``owner/name`` of the GitOps repository on GitHub: the one ``source.url`` names, or the
-    one ``source.webUrl`` names when the source URL is not GitHub's (a mirror, a local path)."""
-    github_hosts = {"github.com", urlsplit(settings.github.web_url).hostname}
-    derived = _web_url(settings.source.url)
-    if derived is not None and urlsplit(derived).hostname in github_hosts:
-        web: str | None = derived
-    else:
-        web = settings.source.webUrl
-    if web is None:
-        return None
-    parts = [part for part in urlsplit(web).path.split("/") if part]
-    if len(parts) < 2:
-        return None
-    return f"{parts[-2]}/{parts[-1].removesuffix('.git')}"
-
-
-def _web_url(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https"):
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host  # never the credentials
-        path = parts.path.rstrip("/").removesuffix(".git")
-        return f"{parts.scheme}://{netloc}{path}"
-    match = _SCP_LIKE.match(url) or _SSH_URL.match(url)
-    if match is None:
-        return None
-    path = match["path"].rstrip("/").removesuffix(".git")
-    return f"https://{match['host']}/{path}"
 
 
 @dataclass
@@ -150,8 +59,13 @@ class Services:
     leases: JobLeases = field(default_factory=SingleReplicaLeases)  # the once-only jobs
 
     @property
+    def repository(self) -> RepositoryIdentity:
+        """The one answer to "which GitHub repository is ours" (sources/repository.py)."""
+        return identity_of(self.settings)
+
+    @property
     def gitops_repository(self) -> str | None:
-        return gitops_repository(self.settings)
+        return self.repository.github
 
     def recorder(self) -> PullRequestRecorder | None:
         """Records merged manifest pull requests; None without a GitOps repository on GitHub."""
@@ -209,6 +123,8 @@ def build_services(
             lambda outcome: metrics.observe_ingest(outcome.duration_seconds),
         ],
     )
+    identity = identity_of(settings)
+    identity.log_ignored_web_url()
     context = entity_context(settings)
     leases = leases or job_leases(database.url)
     history = _adoption_history(ingestor, database, context)
@@ -223,7 +139,7 @@ def build_services(
         database,
         lambda: ingestor.snapshot,
         ingestor,
-        _repository_web_url(settings),
+        identity.github,
         github=github,  # the one client: it holds the App's tokens and the rate-limit state
         git_token=git_token(settings, github),
     )
@@ -248,7 +164,7 @@ def build_services(
 def _pull_request_checker(
     settings: Settings, ingestor: Ingestor, served: ServedSnapshot, github: GitHubClient | None
 ) -> PullRequestChecker | None:
-    repository = gitops_repository(settings)
+    repository = identity_of(settings).github
     source = ingestor.source
     if github is None or repository is None or not isinstance(source, GitSource):
         return None
@@ -279,3 +195,15 @@ def _history_listener(history: AdoptionHistory, leases: JobLeases) -> IngestList
             history.update(outcome.revision)
 
     return listener
+
+
+__all__ = [  # the builders of the ingest and the entities live beside them; named here as before
+    "Services",
+    "build_ingestor",
+    "build_services",
+    "edit_url_prefix",
+    "entity_context",
+    "git_token",
+    "gitops_repository",
+    "location_prefix",
+]

@@ -4,7 +4,8 @@
 
 The demo service (examples/gitops) in a fresh folder, served by uvicorn on a loopback port, its
 first ingest (and history walk) done, photographed by Debian's Chromium through Playwright.
-Only the demo's real figures: its repository's one commit, no pull request, no action call.
+The demo's figures as a newcomer sees them at first start: its repository's history (months of
+merged pull requests) and the few action calls the demo records (catalog_service/demo_story.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,17 @@ from pathlib import Path
 
 from bench.servers import uvicorn_thread
 from catalog_service.demo import prepare_demo
+from catalog_service.demo_story import tell_the_story
 from catalog_service.http.app import app_services, create_app
+from catalog_service.ingest.refresher import Refresher
 from tests.support.browser import CHROMIUM, chromium_page
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+async def ingest_and_walk(refresher: Refresher) -> None:
+    await refresher.refresh()
+    await refresher.settled()  # the history walk follows the ingest, in the background
 
 
 def main() -> int:
@@ -28,9 +36,11 @@ def main() -> int:
     parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dashboard-screenshot-") as folder:
-        app = create_app(prepare_demo(Path(folder) / "demo"), poll=False)
+        settings = prepare_demo(Path(folder) / "demo")
+        tell_the_story(settings)  # as `catalog-service demo` does at first start
+        app = create_app(settings, poll=False)
         with uvicorn_thread(app) as base:
-            asyncio.run(app_services(app).refresher.refresh())
+            asyncio.run(ingest_and_walk(app_services(app).refresher))
             profile = Path(folder) / "chromium-profile"
             with chromium_page(profile, width=1280, executable=args.chromium) as page:
                 page.goto(f"{base}/dashboard?period=30d")

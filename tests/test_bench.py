@@ -27,6 +27,7 @@ def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
     for figure in (
         "CSafeLoader floor",
         "cold ingest / floor",
+        "export process / floor process",
         "one-file refresh",
         "render after a one-file refresh",
         "service RSS",
@@ -34,6 +35,13 @@ def test_the_ingest_benchmark_runs_on_a_small_repository() -> None:
         assert figure in stdout, stdout
     # 150 applications with 2 resources each, in 150 systems
     assert "600 entities" in stdout
+
+
+def test_the_startup_benchmark_runs() -> None:
+    stdout = run_bench("startup", "--runs", "1")
+    for figure in ('python -c "import yaml"', "catalog-service --help", "catalog-service validate"):
+        assert figure in stdout, stdout
+    assert stdout.count("target <=") == 2, stdout
 
 
 def test_the_review_benchmark_runs_on_a_small_catalog() -> None:

@@ -1,4 +1,5 @@
-"""``catalog-service``: validate, schema, export, configuration errors (DESIGN section 7)."""
+"""``catalog-service``: validate, schema, export, configuration errors (docs/architecture.md
+§6.8)."""
 
 from __future__ import annotations
 

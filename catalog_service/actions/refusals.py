@@ -1,5 +1,5 @@
-"""Audit entries for action calls refused before the action ran (DESIGN section 4: "also when
-rejected"): a body the schema refused (422), a missing or wrong bearer token (401).
+"""Audit entries for action calls refused before the action ran (docs/architecture.md §6.4:
+"also when rejected"): a body the schema refused (422), a missing or wrong bearer token (401).
 
 The body is whatever the caller sent, so what is kept of it is bounded: a JSON object is stored
 redacted (as the actions' own entries are), cut when long; anything else is described, never

@@ -1,5 +1,5 @@
-"""The inputs and the answer of the self-service actions (DESIGN section 4), camelCase as the rest
-of the API. Unknown fields are refused (422): a typo must not pass silently."""
+"""The inputs and the answer of the self-service actions (docs/architecture.md §6.4), camelCase
+as the rest of the API. Unknown fields are refused (422): a typo must not pass silently."""
 
 from __future__ import annotations
 

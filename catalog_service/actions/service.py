@@ -1,5 +1,5 @@
-"""The self-service actions (DESIGN section 4, docs/self-service.md): plan against the served
-catalog, write the branch, open the pull request, and audit every call.
+"""The self-service actions (docs/architecture.md §6.4, docs/self-service.md): plan against the
+served catalog, write the branch, open the pull request, and audit every call.
 
 One writer per manifest path in this process (a lock per path); across replicas git refuses the
 second push and the writer retries on the new tip. A retry of the same request finds its branch
@@ -32,8 +32,9 @@ from catalog_service.errors import CatalogError, NotReadyError, RequestError
 from catalog_service.github.client import GitHubClient
 from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.settings import Settings
+from catalog_service.vocabulary import ACTION_NAMES
 
-ACTIONS = ("create-application", "promote-image")
+ACTIONS = ACTION_NAMES
 LABEL = "idp"
 COMMITTER = Identity("IDP catalog service", "catalog-service@idp.invalid")
 _SECRET_KEY = re.compile(r"token|password|passwd|secret|credential|api_?key", re.IGNORECASE)

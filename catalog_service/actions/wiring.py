@@ -5,7 +5,6 @@ dry runs read from the mirror."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from catalog_service.actions.git_writer import GitWriter
 from catalog_service.actions.service import ActionService
@@ -24,13 +23,15 @@ def build_action_service(
     database: Database,
     snapshot: Callable[[], Snapshot | None],
     ingestor: Ingestor,
-    web_url: str | None,
+    repository: str | None,
     *,
     github: GitHubClient | None,
     git_token: Token | None,
 ) -> ActionService:
-    """``github`` is the service's one client (None: no GitHub); ``git_token`` what the writer's
-    pushes authenticate with (a provider: asked anew for each push)."""
+    """``repository``: ``owner/name`` of the GitOps repository on GitHub (sources/repository.py
+    decides it, for the checker and the recorder too); ``github`` is the service's one client
+    (None: no GitHub); ``git_token`` what the writer's pushes authenticate with (a provider:
+    asked anew for each push)."""
     return ActionService(
         settings=settings,
         context=context,
@@ -45,16 +46,8 @@ def build_action_service(
             reference=getattr(ingestor.source, "git_dir", None),
         ),
         github=github,
-        repository=repository_slug(web_url),
+        repository=repository,
     )
-
-
-def repository_slug(web_url: str | None) -> str | None:
-    """``owner/name`` of a repository's web page, or None."""
-    if not web_url:
-        return None
-    parts = [part for part in urlsplit(web_url).path.split("/") if part]
-    return "/".join(parts[-2:]) if len(parts) >= 2 else None
 
 
 def mirror_reader(ingestor: Ingestor) -> Callable[[str, str], bytes | None]:

@@ -28,11 +28,12 @@ from catalog_service.adoption.schemas import (
 from catalog_service.db import adoption
 from catalog_service.db.models import AuditEntry, PullRequestRecord
 from catalog_service.errors import InvalidRequestError
+from catalog_service.vocabulary import CREATE_APPLICATION
 
 # The longest range per bucket size, in days: about 3 years of days, 10 years otherwise.
 MAX_RANGE_DAYS: dict[str, int] = {"day": 3 * 366, "week": 10 * 366, "month": 10 * 366}
 NEWCOMERS = 10
-CREATE_ACTION = "create-application"
+CREATE_ACTION = CREATE_APPLICATION
 
 
 def validate_range(start: dt.date, end: dt.date, bucket: Bucket) -> None:

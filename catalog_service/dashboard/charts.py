@@ -1,4 +1,5 @@
-"""Charts as inline SVG, pure: a line chart and a stacked bar chart, with axes and labels.
+"""Charts as inline SVG, pure: a line chart, a stacked area chart and a stacked bar chart, with
+axes and labels.
 
 Each chart comes with a ``<title>`` and ``<desc>`` (what a screen reader announces) and the same
 figures as a table (the text alternative the page shows beside it). The marks carry a class of
@@ -68,6 +69,38 @@ def line_chart(
             )
             marks += 1
     return _chart(chart_id, title, desc, labels, series, top, parts, marks)
+
+
+def stacked_areas(
+    chart_id: str, title: str, desc: str, labels: Sequence[str], series: Sequence[Series]
+) -> Chart:
+    """One band per series, stacked on the ones before it, a point (the mark) on each band's top
+    edge per label: two series of equal values are two bands, never one line hiding the other."""
+    _check(labels, series)
+    totals = [sum(s.values[i] for s in series) for i in range(len(labels))]
+    top = _nice_top(max(totals, default=0))
+    xs = [_x_centre(i, len(labels)) for i in range(len(labels))]
+    base = [0.0] * len(labels)
+    bands: list[str] = []
+    points: list[str] = []
+    for index, one in enumerate(series):
+        colour = _colour(index, one)
+        upper = [b + v for b, v in zip(base, one.values, strict=True)]
+        if len(labels) > 1:
+            edge = [f"{x:.1f},{_y(v, top):.1f}" for x, v in zip(xs, upper, strict=True)]
+            under = [f"{x:.1f},{_y(v, top):.1f}" for x, v in zip(xs, base, strict=True)][::-1]
+            bands.append(
+                f'<polygon class="area" fill="{colour}" fill-opacity="0.35" stroke="{colour}"'
+                f' points="{" ".join(edge + under)}"/>'
+            )
+        for x, value, total, label in zip(xs, one.values, upper, labels, strict=True):
+            points.append(
+                f'<circle class="mark" cx="{x:.1f}" cy="{_y(total, top):.1f}" r="3"'
+                f' fill="{colour}"><title>{escape(one.name)}, {escape(label)}:'
+                f" {_number(value)}</title></circle>"
+            )
+        base = upper
+    return _chart(chart_id, title, desc, labels, series, top, bands + points, len(points))
 
 
 def stacked_bars(

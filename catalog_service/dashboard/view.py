@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from catalog_service.adoption.report import bucket_start, buckets
-from catalog_service.dashboard.charts import Chart, Series, line_chart, stacked_bars
+from catalog_service.dashboard.charts import Chart, Series, stacked_areas, stacked_bars
 from catalog_service.db import adoption, audit, dashboard
 from catalog_service.db.models import AuditEntry
 from catalog_service.domain.catalog import Catalog
@@ -162,11 +162,11 @@ def _manifests_chart(
         Series(kind, tuple(float(totals[last].get(kind, 0)) for _, last in spans)) for kind in types
     ]
     step = "day" if len(spans) < 2 or spans[1][0] - spans[0][0] == dt.timedelta(days=1) else "week"
-    return line_chart(
+    return stacked_areas(
         "chart-manifests",
         "Valid application manifests over time, by type",
-        f"Valid application manifests on the branch at the end of each {step}, one line per"
-        f" type, from {start} to {end}.",
+        f"Valid application manifests on the branch at the end of each {step}, one band per"
+        f" type stacked on the others (the top edge is the total), from {start} to {end}.",
         [first.isoformat() for first, _ in spans],
         series,
     )

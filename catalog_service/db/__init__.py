@@ -1,4 +1,5 @@
-"""The database (DESIGN section 5a): engine, models, migrations, one repository module per record.
+"""The database (docs/architecture.md §6.6): engine, models, migrations, one repository module
+per record.
 
 SQLAlchemy stays in this package; ``catalog_service.domain`` never imports it.
 """

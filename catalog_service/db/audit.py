@@ -1,18 +1,19 @@
-"""Audit entries of the self-service actions: append-only (DESIGN section 4, issue 7)."""
+"""Audit entries of the self-service actions: append-only (docs/architecture.md §6.4)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
+from catalog_service.vocabulary import ActionOutcome
 
-Outcome = Literal["succeeded", "failed", "rejected"]
+Outcome = ActionOutcome
 
 
 def add(

@@ -1,4 +1,4 @@
-"""The tables of DESIGN section 5a, as typed SQLAlchemy 2 models.
+"""The tables of docs/architecture.md §6.6, as typed SQLAlchemy 2 models.
 
 The catalog itself is never stored here (git is its source of truth): only what git cannot tell
 again later, such as who ran which action, which pull requests were merged, and the adoption series.
@@ -27,7 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-OUTCOMES = ("succeeded", "failed", "rejected")
+from catalog_service.vocabulary import ACTION_OUTCOMES
+
+OUTCOMES = ACTION_OUTCOMES
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -81,7 +83,7 @@ class Base(DeclarativeBase):
 
 
 class AuditEntry(Base):
-    """One call of a self-service action (DESIGN section 4), also when it was refused."""
+    """One call of a self-service action (docs/architecture.md §6.4), also a refused one."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (
@@ -104,7 +106,7 @@ class AuditEntry(Base):
 
 
 class PullRequestRecord(Base):
-    """A merged pull request that touched application manifests (DESIGN section 5)."""
+    """A merged pull request that touched manifests (docs/architecture.md §6.5)."""
 
     __tablename__ = "pull_requests"
     __table_args__ = (

@@ -1,4 +1,5 @@
-"""Merged manifest pull requests (DESIGN section 5): recorded once per repository and number.
+"""Merged manifest pull requests (docs/architecture.md §6.5): recorded once per repository and
+number.
 
 The webhook, the reconcile job and ``backfill-prs`` may all see the same pull request, at the
 same time: the first record wins and the others change nothing.

@@ -7,17 +7,13 @@ only counted, per event, in ``webhook_rejections``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from catalog_service.db.insert import insert_ignoring_conflicts, insert_statement
 from catalog_service.db.models import WebhookDelivery, WebhookRejection
-
-# received: stored, being worked on; then processed or ignored; failed: its background work
-# failed (logged, and counted as failed: the reconcile job retries what it missed).
-DeliveryOutcome = Literal["received", "processed", "ignored", "failed"]
+from catalog_service.vocabulary import DeliveryOutcome as DeliveryOutcome  # the stored ones
 
 
 def record_if_absent(

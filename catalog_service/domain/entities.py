@@ -1,4 +1,4 @@
-"""Manifests become Backstage entities (``backstage.io/v1alpha1``): DESIGN section 2.
+"""Manifests become Backstage entities (``backstage.io/v1alpha1``): docs/architecture.md §6.2.
 
 Component per application, Resource per component inside it, System per declared or implied system.
 """

@@ -1,4 +1,4 @@
-"""Merged manifest pull requests: which count, and which are autonomous (DESIGN section 5).
+"""Merged manifest pull requests: which count, which are autonomous (docs/architecture.md §6.5).
 
 Pure rules, shared by the webhook, the reconcile job and the backfill (from GitHub's API or from
 the branch's git history when there is no GitHub).

@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.pull_request_check import CHECK_NAME, CheckReport, check_report
@@ -179,13 +178,3 @@ def no_manifest_report(roots: tuple[str, ...]) -> CheckReport:
         summary=f"This pull request changes no manifest file{under}: nothing to check.\n",
         annotations=(),
     )
-
-
-def repository_name(web_url: str | None) -> str | None:
-    """``owner/name`` from a repository's web address (``https://github.com/acme/gitops``)."""
-    if not web_url:
-        return None
-    parts = [part for part in urlsplit(web_url).path.split("/") if part]
-    if len(parts) < 2:
-        return None
-    return f"{parts[-2]}/{parts[-1].removesuffix('.git')}"

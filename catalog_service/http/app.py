@@ -1,4 +1,4 @@
-"""The FastAPI application (DESIGN section 3): ``create_app`` only assembles it.
+"""The FastAPI application (docs/architecture.md §6.3): ``create_app`` only assembles it.
 
 The parts live in :class:`~catalog_service.service.Services`, the routes in ``http/routes/`` (one
 router per concern), what they share in ``http/deps.py``, and the error mapping in

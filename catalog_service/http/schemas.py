@@ -1,6 +1,7 @@
 """What the HTTP API answers, as models: they give /openapi.json its response schemas.
 
-Field names are the API's own (camelCase), as DESIGN section 3 and docs/api.md show them.
+Field names are the API's own (camelCase), as docs/architecture.md §6.3 and docs/api.md show
+them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from catalog_service.domain.problems import Problem, Severity
 from catalog_service.ingest.ingestor import HeldBack
+from catalog_service.vocabulary import IngestStatus
 
 
 class ErrorDetail(BaseModel):
@@ -66,7 +68,7 @@ class ValidateResponse(BaseModel):
 
 
 class RefreshResponse(BaseModel):
-    status: Literal["applied", "unchanged", "held-back"]
+    status: IngestStatus
     revision: str
     entities: int
     problems: int

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from catalog_service.domain.catalog import (
     Catalog,
@@ -37,6 +37,7 @@ from catalog_service.ingest.heap import settle_heap
 from catalog_service.settings import IngestSettings
 from catalog_service.snapshot.snapshot import Snapshot, new_renderer
 from catalog_service.sources.git import Change, TreeEntry
+from catalog_service.vocabulary import IngestStatus
 
 logger = logging.getLogger("catalog_service.ingest")  # the package's name: what operators grep for
 __all__ = ["HeldBack", "IngestOutcome", "Ingestor", "Snapshot", "Source", "compile_entries"]
@@ -65,7 +66,7 @@ class HeldBack:
 
 @dataclass(frozen=True)
 class IngestOutcome:
-    status: Literal["applied", "unchanged", "held-back"]
+    status: IngestStatus
     revision: str
     entities: int
     problems: int
@@ -144,7 +145,7 @@ class Ingestor:
         self.last_success_at = time.time()
         current = self.snapshot
         if current is not None and current.revision == revision and changed == 0:
-            status: Literal["applied", "unchanged", "held-back"] = "unchanged"
+            status: IngestStatus = "unchanged"
         else:
             reason = None if force else self._hold_back_reason(catalog)
             if reason is None:

@@ -9,11 +9,12 @@ import logging
 
 from catalog_service.db import Database, state, upgrade
 from catalog_service.github.client import GitHubClient
+from catalog_service.ingest.build import build_ingestor
 from catalog_service.pull_requests.history import merged_in_history
 from catalog_service.pull_requests.recorder import BACKFILLED_KEY, EPOCH, PullRequestRecorder
-from catalog_service.service import build_ingestor, gitops_repository
 from catalog_service.settings import Settings
 from catalog_service.sources.git import GitSource, redacted_url
+from catalog_service.sources.repository import gitops_repository
 
 logger = logging.getLogger(__name__)
 

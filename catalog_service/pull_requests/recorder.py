@@ -1,4 +1,4 @@
-"""Record merged manifest pull requests (DESIGN section 5), from GitHub's API or from git.
+"""Record merged manifest pull requests (docs/architecture.md §6.5), from GitHub's API or git.
 
 The webhook, the reconcile job and ``backfill-prs`` all come here; the database keeps one record
 per repository and number, so seeing a pull request twice changes nothing. Blocking: call it in

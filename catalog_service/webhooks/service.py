@@ -91,12 +91,15 @@ def dispatch(
     """Start the work the delivery asks for (on the event loop); its outcome and why."""
     if event == "ping":
         return "processed", "pong"
-    gitops = services.gitops_repository
+    identity = services.repository
     repository = payloads.repository(payload)
     if event not in ("push", "pull_request"):
         return "ignored", f"{event} events are not handled"
-    if gitops is None or repository is None or repository.casefold() != gitops.casefold():
-        return "ignored", f"{repository} is not the GitOps repository ({gitops})"
+    if identity.github is None:
+        logger.warning("%s %s ignored: %s", event, delivery_id, identity.unknown_reason())
+        return "ignored", identity.unknown_reason()
+    if not identity.is_ours(repository):
+        return "ignored", f"{repository} is not the GitOps repository ({identity.github})"
     if event == "push":
         branch = services.settings.source.branch
         if payload.get("ref") != f"refs/heads/{branch}":

@@ -12,6 +12,7 @@ from catalog_service.dashboard.charts import (
     MAX_X_LABELS,
     Series,
     line_chart,
+    stacked_areas,
     stacked_bars,
 )
 
@@ -28,6 +29,31 @@ def texts(root: ET.Element, cls: str) -> list[str]:
 
 def marks(root: ET.Element) -> list[ET.Element]:
     return [el for el in root.iter() if el.get("class") == "mark"]
+
+
+def test_equal_series_are_two_stacked_bands_never_one_line_hiding_the_other() -> None:
+    # etl and vendor both at 3: as lines, one hid the other.
+    labels = ["2026-03-02", "2026-03-09"]
+    chart = stacked_areas("c0", "t", "d", labels, [Series("etl", (3, 3)), Series("vendor", (3, 3))])
+    root = parse(chart.svg)
+    bands = list(root.iter(f"{SVG}polygon"))
+    assert len(bands) == 2
+    assert len({band.get("fill") for band in bands}) == 2
+    points = marks(root)
+    assert len(points) == chart.marks == 4
+    etl, vendor = (
+        {float(p.get("cy", "")) for p in points[:2]},
+        {float(p.get("cy", "")) for p in points[2:]},
+    )
+    assert len(etl) == len(vendor) == 1 and etl != vendor  # vendor's edge sits on top of etl's
+    assert [p.find(f"{SVG}title").text for p in points[2:]] == [  # type: ignore[union-attr]
+        "vendor, 2026-03-02: 3",  # the series' own value, not the stacked total
+        "vendor, 2026-03-09: 3",
+    ]
+    assert texts(root, "y-label")[-1] == "10"  # the axis reaches the total, 6
+    legend = root.find(f".//{SVG}g[@class='legend']")
+    assert legend is not None
+    assert [el.text for el in legend.iter(f"{SVG}text")] == ["etl", "vendor"]
 
 
 def test_a_line_chart_has_a_point_per_value_and_a_line_per_series() -> None:

@@ -1,4 +1,4 @@
-"""Manifests become Backstage entities exactly as DESIGN section 2 says."""
+"""Manifests become Backstage entities exactly as docs/architecture.md §6.2 says."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def component(document: dict[str, Any], ctx: EntityContext | None = None) -> Ent
 
 
 def full_application(**spec: Any) -> dict[str, Any]:
-    """The DESIGN example application."""
+    """The contract's example application (docs/architecture.md §6.1)."""
     values: dict[str, Any] = {
         "components": [{"name": "db", "type": "postgresql"}, {"name": "events", "type": "queue"}],
         "secrets": [{"env": "DATABASE_URL", "secret": "payments/db", "key": "url"}],

@@ -1,5 +1,5 @@
-"""Every rule of the manifest model (DESIGN section 1), each with a failing example and the exact
-``path:line:column`` its problem points at, plus valid values that must keep passing.
+"""Every rule of the manifest model (docs/architecture.md §6.1), each with a failing example and
+the exact ``path:line:column`` its problem points at, plus valid values that must keep passing.
 
 Cases are literal YAML so the expected line can be read off the text; line 1 is the first line after
 the opening quotes.
@@ -27,9 +27,9 @@ from tests.domain.support import (
     system,
 )
 
-# -- the DESIGN example is valid ----------------------------------------------------------------
+# -- the contract's example is valid --------------------------------------------------------------
 
-DESIGN_EXAMPLE = """\
+CONTRACT_EXAMPLE = """\
 apiVersion: idp/v1alpha1
 kind: Application
 metadata:
@@ -61,7 +61,7 @@ metadata: {name: payments, owner: team-payments, description: Everything that ta
 
 
 def test_the_design_example_is_valid() -> None:
-    parsed = assert_valid(DESIGN_EXAMPLE)
+    parsed = assert_valid(CONTRACT_EXAMPLE)
     [app] = parsed.applications
     [declared] = parsed.systems
     spec = app.manifest.spec

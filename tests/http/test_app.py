@@ -1,4 +1,5 @@
-"""The HTTP API (DESIGN section 3) through FastAPI's TestClient, ingests triggered explicitly."""
+"""The HTTP API (docs/architecture.md §6.3) through FastAPI's TestClient, ingests triggered
+explicitly."""
 
 from __future__ import annotations
 

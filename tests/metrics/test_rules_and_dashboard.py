@@ -1,5 +1,5 @@
-"""The exposition against DESIGN section 5 and promtool's lint; the alert rules and the Grafana
-dashboard read only what a real scrape of the service exports."""
+"""The exposition against docs/architecture.md §6.5 and promtool's lint; the alert rules and the
+Grafana dashboard read only what a real scrape of the service exports."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from tests.support.settings import ROOT, SettingsFactory
 
 ALERTS = ROOT / "docs" / "prometheus" / "alerts.yaml"
 DASHBOARD = ROOT / "docs" / "grafana" / "adoption-dashboard.json"
-# DESIGN section 5, plus idp_ingest_held_back (an addition): family name, type, label names.
+# docs/architecture.md §6.5, plus idp_ingest_held_back (ours): family name, type, label names.
 PROMETHEUS_INPUT = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
-DESIGN = {
+CONTRACT = {
     "idp_application_manifests": ("gauge", {"system", "type", "owner"}),
     "idp_invalid_manifests": ("gauge", set()),
     "idp_manifest_pull_requests": ("counter", {"autonomous"}),
@@ -62,7 +62,7 @@ def exposition(gitops: GitOpsRepo, make_settings: SettingsFactory, tmp_path: Pat
 
 def test_every_metric_of_the_design_is_exported_as_named(exposition: str) -> None:
     scrape = Scrape.parse(exposition)
-    for family, (kind, labels) in DESIGN.items():
+    for family, (kind, labels) in CONTRACT.items():
         assert scrape.types.get(family) == kind, family
         sample = family + ("_bucket" if kind == "histogram" else "")
         sample += "_total" if kind == "counter" else ""

@@ -8,6 +8,7 @@ import pytest
 
 from catalog_service.service import build_services, gitops_repository
 from catalog_service.settings import load_settings
+from catalog_service.sources.repository import identity_of
 from catalog_service.webhooks.events import PullRequestEvent
 from tests.pull_requests.support import base_catalog
 from tests.support.github_double import GitHubDouble
@@ -73,3 +74,50 @@ def test_without_github_there_is_no_checker(make_settings: SettingsFactory) -> N
         assert services.pull_request_checker is None
     finally:
         services.close()
+
+
+def test_one_repository_for_the_actions_the_checker_the_recorder_and_the_entities(
+    make_settings: SettingsFactory, github_double: GitHubDouble
+) -> None:
+    # source.url names acme/gitops on GitHub; a stale webUrl names another repository. Before,
+    # the actions opened pull requests on the webUrl's while checks went to source.url's.
+    settings = make_settings(
+        source={
+            "url": "https://github.com/acme/gitops.git",
+            "webUrl": "https://github.com/acme/old-gitops",
+        },
+        github={"token": DOUBLE_TOKEN, "apiUrl": github_double.api_url},
+    )
+    services = build_services(settings)
+    try:
+        recorder = services.recorder()
+        assert services.actions is not None and services.pull_request_checker is not None
+        assert recorder is not None
+        assert services.actions.repository == "acme/gitops"
+        assert services.pull_request_checker.repository == "acme/gitops"  # type: ignore[attr-defined]
+        assert recorder.repository == "acme/gitops"
+        assert services.context.location_prefix == "url:https://github.com/acme/gitops/blob/main/"
+    finally:
+        services.close()
+
+
+@pytest.mark.parametrize(
+    ("source", "web", "on_github"),
+    [
+        ({"url": "https://github.com/acme/gitops.git"}, "https://github.com/acme/gitops", True),
+        (
+            {"url": "https://mirror.acme.example/gitops.git", "webUrl": "https://github.com/a/b/"},
+            "https://github.com/a/b",
+            True,
+        ),
+        ({"url": "https://gitlab.acme.example/a/b.git"}, "https://gitlab.acme.example/a/b", False),
+        ({"url": "/srv/gitops"}, None, False),
+    ],
+)
+def test_the_repository_identity_web_page(
+    source: dict[str, str], web: str | None, on_github: bool
+) -> None:
+    identity = identity_of(load_settings(source=source))
+    assert (identity.web_url, identity.on_github) == (web, on_github)
+    if identity.github is None:
+        assert "set source.webUrl" in identity.unknown_reason()

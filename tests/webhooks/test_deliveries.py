@@ -17,6 +17,7 @@ from catalog_service.settings import Settings
 from tests.support.repos import GitOpsRepo
 from tests.support.settings import SettingsFactory
 from tests.webhooks.support import (
+    SECRET,
     URL,
     deliver,
     eventually,
@@ -206,3 +207,23 @@ def test_a_push_to_the_branch_refreshes_and_the_change_is_served(
         eventually(served)
         assert services.refresher.runs == runs + 1
         assert counts(services)[("push", "processed")] == 1
+
+
+def test_a_push_ignored_for_an_unknown_repository_says_to_set_the_web_url(
+    make_settings: SettingsFactory,
+    database_url: str,
+    gitops: GitOpsRepo,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A local source and no source.webUrl: which GitHub repository is ours cannot be known.
+    settings = make_settings(github={"webhookSecret": SECRET}, database={"url": database_url})
+    gitops.add_application("web")
+    gitops.commit()
+    with running(settings) as (client, services), caplog.at_level("WARNING"):
+        runs = services.refresher.runs
+        answer = deliver(client, "push", payload("push"), "unknown-repo")
+        assert services.refresher.runs == runs
+    assert (answer.status_code, answer.json()["outcome"]) == (202, "ignored")
+    assert "set source.webUrl" in answer.json()["detail"]
+    assert any("set source.webUrl" in record.getMessage() for record in caplog.records)
+    assert stored(services) == [("unknown-repo", "push", "ignored", 0)]

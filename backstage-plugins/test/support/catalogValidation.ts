@@ -19,7 +19,7 @@ const catalogPolicy = EntityPolicies.allOf([
   new FieldFormatEntityPolicy(),
 ]);
 
-// Only the kinds the catalog service may emit (DESIGN.md §2: no Group, User, API, ...).
+// Only the kinds the catalog service may emit (docs/architecture.md §6.2: no Group, User, API, ...).
 const kindValidators: Record<string, KindValidator> = {
   Component: componentEntityV1alpha1Validator,
   Resource: resourceEntityV1alpha1Validator,

@@ -1,4 +1,4 @@
-"""The catalog: entities (JSON and YAML), problems, validate, refresh (DESIGN section 3)."""
+"""The catalog: entities (JSON, YAML), problems, validate, refresh (docs/architecture.md §6.3)."""
 
 from __future__ import annotations
 

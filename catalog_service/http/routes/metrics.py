@@ -1,4 +1,4 @@
-"""``GET /metrics``: the service's Prometheus metrics (DESIGN section 5).
+"""``GET /metrics``: the service's Prometheus metrics (docs/architecture.md §6.5).
 
 The service's own :class:`~catalog_service.metrics.ServiceMetrics` (``Services.metrics``); the
 refresher calls its ``observe_ingest`` after each completed ingest.

@@ -1,7 +1,7 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 
-/** The service's self-service actions (DESIGN section 4). */
+/** The service's self-service actions (docs/architecture.md §6.4). */
 export type IdpActionName = 'create-application' | 'promote-image';
 
 /** What the service answers for an action: the pull request (none on a dry run) and the diff. */
