@@ -16,6 +16,8 @@ from catalog_service.github.client import GitHubClient
 from catalog_service.github.pull_request_check import PullRequestChecker
 from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.http.validation import RequestLimits, WorkGate
+from catalog_service.identity.backstage import BackstageTokenVerifier
+from catalog_service.identity.verifier import IdentityVerifier
 from catalog_service.ingest.backstage_events import BackstageNotifier
 from catalog_service.ingest.heap import settle_after_ingest
 from catalog_service.ingest.ingestor import Ingestor, IngestOutcome
@@ -145,6 +147,7 @@ class Services:
     github: GitHubClient | None = None  # None: no github.token or github.app configured
     pull_request_checker: PullRequestChecks | None = None  # when GitHub is configured
     actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
+    identity: IdentityVerifier | None = None  # checks Backstage's user tokens (auth.backstage)
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     @property
@@ -236,6 +239,9 @@ def build_services(
         pull_request_checker=_pull_request_checker(settings, ingestor, served, github),
         actions=actions,
         github=github,
+        identity=BackstageTokenVerifier(settings.auth.backstage)
+        if settings.auth.backstage
+        else None,
     )
 
 
