@@ -18,6 +18,7 @@ never contain secret values.
     │   └── GitHubUnavailableError  5xx or no connection, still after the bounded retries
     ├── DatabaseError           the database cannot be reached or migrated; try again later
     ├── GitWriteError           a branch could not be pushed to the GitOps repository
+    ├── IdentityUnavailableError Backstage's keys cannot be fetched: no user token can be checked
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── ForbiddenError      the requester may not do this (a protected environment)
@@ -176,6 +177,13 @@ class GitWriteError(CatalogError):
     failed); nothing was left behind, so the same request can be sent again."""
 
     code = "git_write_failed"
+
+
+class IdentityUnavailableError(CatalogError):
+    """Backstage's signing keys (``auth.backstage.jwksUrl``) cannot be fetched or read, so a user
+    token cannot be checked: the call is refused (never accepted unchecked); try again later."""
+
+    code = "identity_unavailable"
 
 
 class ManifestInvalidError(RequestError):

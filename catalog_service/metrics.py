@@ -13,6 +13,9 @@ Definitions:
   error-severity problem (a file that is refused whole, or whose documents are refused, counts
   once however many problems it has; a file with warnings only is valid).
 - ``idp_ingest_held_back`` (an addition to the contract): 1 while an ingest is held back.
+- ``idp_actions_total``: the audited calls (from the database), plus the calls refused without a
+  valid token, which are not audited (a flood of them would fill the log): those are counted in
+  memory by the process that refused them, since it started.
 """
 
 from __future__ import annotations
@@ -212,6 +215,22 @@ class DatabaseCounts:
 EMPTY_COUNTS = DatabaseCounts({False: 0, True: 0}, {}, {})
 
 
+class UnauthenticatedRefusals:
+    """Action calls refused without a valid bearer token, by action: counted, never stored."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def count(self, action: str) -> None:
+        with self._lock:
+            self._counts[action] += 1
+
+    def by_action_outcome(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return {(action, "rejected"): count for action, count in self._counts.items()}
+
+
 class DatabaseCollector(Collector):
     """The counters that live in the database, read at most once per ``max_age`` seconds.
 
@@ -224,8 +243,10 @@ class DatabaseCollector(Collector):
         *,
         max_age: float = DATABASE_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        refusals: UnauthenticatedRefusals | None = None,
     ) -> None:
         self._database = database
+        self._refusals = refusals or UnauthenticatedRefusals()
         self._max_age = max_age
         self._clock = clock
         self._lock = threading.Lock()  # scrapes at the same moment wait for one read
@@ -237,7 +258,13 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         counts = self.counts()
-        return [] if counts is None else _database_families(counts)
+        if counts is None:
+            return []
+        actions = Counter(counts.actions)
+        actions.update(self._refusals.by_action_outcome())
+        return _database_families(
+            DatabaseCounts(counts.pull_requests, dict(actions), counts.deliveries)
+        )
 
     def counts(self) -> DatabaseCounts | None:
         with self._lock:
@@ -347,10 +374,13 @@ class ServiceMetrics:
             buckets=INGEST_BUCKETS,
             registry=None,
         )
+        self.unauthenticated_refusals = UnauthenticatedRefusals()
         # A scrape renders the catalog's families (cached) and then these others.
         self._others = CollectorRegistry()
         others: list[Collector] = [
-            DatabaseCollector(database, max_age=database_max_age),
+            DatabaseCollector(
+                database, max_age=database_max_age, refusals=self.unauthenticated_refusals
+            ),
             IngestCollector(last_success, held_back),
             self._ingest_duration,
             ProcessCollector(registry=None),

@@ -14,6 +14,8 @@ from catalog_service.github.client import GitHubClient
 from catalog_service.github.pull_request_check import PullRequestChecker
 from catalog_service.github.pygithub import PyGithubClient
 from catalog_service.http.validation import RequestLimits, WorkGate
+from catalog_service.identity.backstage import BackstageTokenVerifier
+from catalog_service.identity.verifier import IdentityVerifier
 from catalog_service.ingest.backstage_events import BackstageNotifier
 from catalog_service.ingest.build import build_ingestor, git_token
 from catalog_service.ingest.heap import settle_after_ingest
@@ -55,6 +57,7 @@ class Services:
     github: GitHubClient | None = None  # None: no github.token or github.app configured
     pull_request_checker: PullRequestChecks | None = None  # when GitHub is configured
     actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
+    identity: IdentityVerifier | None = None  # checks Backstage's user tokens (auth.backstage)
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     leases: JobLeases = field(default_factory=SingleReplicaLeases)  # the once-only jobs
 
@@ -158,6 +161,9 @@ def build_services(
         actions=actions,
         github=github,
         leases=leases,
+        identity=BackstageTokenVerifier(settings.auth.backstage)
+        if settings.auth.backstage
+        else None,
     )
 
 

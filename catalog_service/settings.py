@@ -138,8 +138,45 @@ def _long_enough(token: SecretStr) -> SecretStr:
     return token
 
 
+SecretToken = Annotated[SecretStr, AfterValidator(_long_enough)]
+
+
+class BackstageIdentitySettings(_Section):
+    """Where the service checks the user tokens Backstage signs (docs/self-service.md)."""
+
+    jwksUrl: str = Field(
+        pattern=r"^https?://[^\s/]+",
+        description="Backstage's keys, e.g. https://backstage.example.com/api/auth/.well-known/jwks.json",
+    )
+    issuer: str = Field(
+        min_length=1,
+        description="The iss of Backstage's user tokens: its auth URL, e.g. https://backstage.example.com/api/auth",
+    )
+    cacheSeconds: float = Field(
+        300,
+        gt=0,
+        le=86400,
+        description="How long fetched keys are used before they are fetched again",
+    )
+    timeoutSeconds: float = Field(
+        5, gt=0, le=60, description="The longest a fetch of the keys may take"
+    )
+
+
 class AuthSettings(_Section):
-    tokens: list[Annotated[SecretStr, AfterValidator(_long_enough)]] = Field(default_factory=list)
+    tokens: list[SecretToken] = Field(default_factory=list)
+    trustedTokens: list[SecretToken] = Field(
+        default_factory=list,
+        description="Tokens (for automation) whose callers' requestedBy and requestedByGroups are"
+        " believed for protected environments; they authenticate like auth.tokens",
+    )
+    backstage: BackstageIdentitySettings | None = Field(
+        None, description="Verify the Backstage user token sent in X-Backstage-Token"
+    )
+
+    def all_tokens(self) -> list[SecretStr]:
+        """Every token a write call may present: ``tokens`` and ``trustedTokens``."""
+        return [*self.tokens, *self.trustedTokens]
 
 
 class DatabaseSettings(_Section):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.backstage_identity import BackstageAuth
 from tests.support.repos import GitOpsRepo
 from tests.support.servers import GitHttpServer, HangingServer
 from tests.support.settings import SettingsFactory
@@ -61,3 +62,10 @@ def git_http_server(gitops: GitOpsRepo) -> Iterator[GitHttpServer]:
     """Serves ``gitops``' bare remote at ``{base_url}/remote.git``."""
     with GitHttpServer(gitops.root) as server:
         yield server
+
+
+@pytest.fixture
+def backstage_auth() -> Iterator[BackstageAuth]:
+    """A Backstage auth backend's signing keys, its JWKS served over local HTTP."""
+    with BackstageAuth() as auth:
+        yield auth

@@ -1,5 +1,5 @@
-"""Two real service processes on one PostgreSQL (DESIGN section 9): each record once, whichever
-replica receives it, and the figures from the database the same on both."""
+"""Two real service processes on one PostgreSQL (docs/operations.md, "Several replicas"): each
+record once, whichever replica receives it, and the figures from the database the same on both."""
 
 from __future__ import annotations
 

@@ -12,20 +12,29 @@ import { createIdpImagePromoteAction } from '../plugins/scaffolder-backend-modul
 import { examples as promoteExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/promoteImage/promoteImage.examples';
 import { IdpServiceClient } from '../plugins/scaffolder-backend-module-idp/src/service/IdpServiceClient';
 import { runAction, TEST_USER } from '../plugins/scaffolder-backend-module-idp/src/testing/actionContext';
+import { serviceCredentials, TestBackstageAuth, userCredentials } from '../plugins/scaffolder-backend-module-idp/src/testing/backstageAuth';
 import { type ActionsService, PROD_PROMOTERS, REFUSED_BRANCH_PART, startActionsService } from './support/actionsService';
 
 const ALICE = 'user:default/alice';
 // TEST_USER: spec.memberOf team-payments, a memberOf relation to team-platform (may promote to prod).
 const ALICE_GROUPS = ['group:default/team-payments', 'group:default/team-platform'];
-// The same user in team-payments only: not among the prod promoters.
-const ALICE_NOT_PLATFORM = { entity: { ...TEST_USER, relations: [] } };
+const BOB = 'user:default/bob';
+// Bob says (in the catalog, so in the body) he is in team-platform; the token Backstage signs
+// for him names him only, so the service does not believe the group.
+const BOB_USER = { ref: BOB, entity: { ...TEST_USER, metadata: { name: 'bob', namespace: 'default' }, spec: { memberOf: ['team-platform'] }, relations: [] } };
+// prod: the platform group, and alice by name (a limited user token proves the user, not groups).
+const PROD = `${PROD_PROMOTERS}, ${ALICE}`;
 
+// Backstage's keys: the actions send a token signed with them, the service checks it (auth.backstage).
+const backstage = new TestBackstageAuth();
 let service: ActionsService | undefined;
 before(async () => {
-  service = await startActionsService();
+  const identity = await backstage.start();
+  service = await startActionsService({ promotion: { protected: { prod: [PROD_PROMOTERS, ALICE] } } }, { backstage: identity });
 });
 after(async () => {
   await service?.stop();
+  await backstage.stop();
 });
 
 function theService(): ActionsService {
@@ -58,7 +67,7 @@ function inputError(pattern: RegExp) {
 }
 
 describe('idp:application:create against the real service', () => {
-  const action = () => createIdpApplicationCreateAction({ client: client() });
+  const action = () => createIdpApplicationCreateAction({ client: client(), auth: backstage });
 
   for (const [index, example] of createExamples.entries()) {
     it(`runs example ${index + 1} for real: the manifest on a new branch, main untouched`, async () => {
@@ -131,7 +140,7 @@ describe('idp:application:create against the real service', () => {
   });
 
   it('401 for a token the service does not know', async () => {
-    const wrong = createIdpApplicationCreateAction({ client: client('not-the-token-0123456789') });
+    const wrong = createIdpApplicationCreateAction({ client: client('not-the-token-0123456789'), auth: backstage });
     await assert.rejects(runAction(wrong, { name: 'x', system: 'y', owner: 'z', type: 'service' }), inputError(/not one of the configured auth\.tokens/));
   });
 
@@ -149,7 +158,7 @@ describe('idp:application:create against the real service', () => {
 });
 
 describe('idp:image:promote against the real service', () => {
-  const action = () => createIdpImagePromoteAction({ client: client() });
+  const action = () => createIdpImagePromoteAction({ client: client(), auth: backstage });
 
   for (const [index, example] of promoteExamples.entries()) {
     it(`runs example ${index + 1} for real: a branch with exactly the version line changed`, async () => {
@@ -190,15 +199,37 @@ describe('idp:image:promote against the real service', () => {
     assert.deepEqual(theService().branches(), branchesBefore);
   });
 
-  it('403 into a protected environment for a user outside its promoters', async () => {
+  it('403 into a protected environment for a signed-in user outside its promoters: the groups in the body are not believed', async () => {
     const input = { application: 'payments-api', from: 'staging', to: 'prod' };
     await assert.rejects(
-      runAction(action(), input, { user: ALICE_NOT_PLATFORM }),
-      inputError(new RegExp(`'prod' is protected: only ${PROD_PROMOTERS} may promote into it, and 'user:default/alice' is none of them \\(forbidden\\)`)),
+      runAction(action(), input, { user: BOB_USER, credentials: userCredentials(BOB) }),
+      inputError(
+        new RegExp(
+          `^promote-image: 'prod' is protected: only ${PROD} may promote into it, and '${BOB}' is none of them \\(the Backstage token names its user only, not the user's groups: list the user in promotion.protected\\) \\(forbidden\\)$`,
+        ),
+      ),
     );
     const [entry] = await theService().audit({ action: 'promote-image' });
     assert.equal(entry.outcome, 'rejected');
-    assert.deepEqual(entry.inputs.requestedByGroups, ['group:default/team-payments']);
+    assert.equal(entry.actor, BOB);
+    assert.deepEqual(entry.inputs.requestedByGroups, ['group:default/team-platform']);
+  });
+
+  it('a task started by a service (no signed-in user) is an InputError, and nothing reaches the service', async () => {
+    const before = (await theService().audit()).length;
+    await assert.rejects(
+      runAction(action(), { application: 'payments-api', from: 'dev' }, { user: undefined, credentials: serviceCredentials('external:ci'), isDryRun: true }),
+      inputError(/^promote-image: the task has no signed-in user \(it runs as service external:ci\)/),
+    );
+    assert.equal((await theService().audit()).length, before);
+  });
+
+  it('a token another Backstage signed is refused by the service (401): an InputError', async () => {
+    const stranger = createIdpImagePromoteAction({ client: client(), auth: new TestBackstageAuth() });
+    await assert.rejects(
+      runAction(stranger, { application: 'payments-api', from: 'dev' }, { isDryRun: true }),
+      inputError(/^promote-image: X-Backstage-Token is refused: Signature verification failed \(unauthorized\)$/),
+    );
   });
 
   it('409 when the source runs another version than the one named', async () => {

@@ -65,7 +65,9 @@ describe('the software templates, dry-run by a real scaffolder', () => {
   let knex: Knex;
 
   before(async () => {
-    service = await startActionsService();
+    // A Backstage made by startTestBackend signs mock tokens the service cannot check: the test
+    // token is trusted instead (auth.trustedTokens), so the body's requestedByGroups are believed.
+    service = await startActionsService({}, { trusted: true });
     knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true, pool: { min: 1, max: 1 } });
     backend = await startTestBackend({
       features: [
@@ -85,12 +87,12 @@ describe('the software templates, dry-run by a real scaffolder', () => {
     await service?.stop();
   });
 
-  async function dryRun(folder: string, values: Record<string, unknown>, user = ALICE): Promise<DryRunResult> {
+  async function dryRun(folder: string, values: Record<string, unknown>, user = ALICE, authorization = mockCredentials.user.header(user)): Promise<DryRunResult> {
     const dir = path.join(TEMPLATES, folder);
     const template = yaml.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'));
     const response = await fetch(`http://127.0.0.1:${backend.server.port()}/api/scaffolder/v2/dry-run`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: mockCredentials.user.header(user) },
+      headers: { 'Content-Type': 'application/json', Authorization: authorization },
       body: JSON.stringify({
         template,
         values,
@@ -198,6 +200,19 @@ describe('the software templates, dry-run by a real scaffolder', () => {
     });
     const [refusedEntry] = await service.audit({ action: 'promote-image' });
     assert.deepEqual([refusedEntry.actor, refusedEntry.outcome], [ALICE, 'rejected']);
+  });
+
+  it('a dry run with a service token (no signed-in user) answers the InputError that says so, and calls nothing', async () => {
+    const count = (await service.audit()).length;
+    const values = { application: 'component:default/payments-api', from: 'dev', to: 'staging' };
+    const result = await dryRun('promote-image', values, ALICE, mockCredentials.service.header());
+    assert.equal(result.status, 400, failure(result));
+    assert.equal(result.body.error?.name, 'InputError');
+    assert.match(
+      result.body.error?.message ?? '',
+      /^promote-image: the task has no signed-in user \(it runs as service [^)]+\): the IDP actions need to know who asked; run the template as a signed-in user, not with a service token$/,
+    );
+    assert.equal((await service.audit()).length, count, 'the service was called');
   });
 
   it('refuses values the template does not allow, before calling the service', async () => {

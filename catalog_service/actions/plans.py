@@ -20,6 +20,7 @@ from catalog_service.actions.manifest_edits import (
     render_new_manifest,
     unified_diff,
 )
+from catalog_service.actions.requester import Requester, check_protected
 from catalog_service.actions.schemas import CreateApplicationInput, PromoteImageInput
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.entities import EntityContext
@@ -27,7 +28,6 @@ from catalog_service.domain.problems import ERROR
 from catalog_service.domain.review import check_text
 from catalog_service.errors import (
     ConflictError,
-    ForbiddenError,
     ManifestEditError,
     ManifestInvalidError,
     NotFoundError,
@@ -56,9 +56,18 @@ def plan_create(
     settings: Settings,
     context: EntityContext,
     catalog: Catalog,
+    requester: Requester,
 ) -> Plan:
-    """A new manifest at ``actions.manifestPath``: refused when the name is taken (409), when the
-    path leaves the manifest roots (400) or when the rule engine finds errors (422)."""
+    """A new manifest at ``actions.manifestPath``: refused when it puts a version in a protected
+    environment the requester may not promote into (403: that is a promotion into it), when the
+    name is taken (409), when the path leaves the manifest roots (400) or when the rule engine
+    finds errors (422)."""
+    check_protected(
+        requester,
+        list(request.environments),
+        settings.promotion.protected,
+        what="put a version in it (a new application with a version there is a promotion into it)",
+    )
     path = check_path(
         settings.actions.manifestPath.format(system=request.system, name=request.name),
         settings.source.roots,
@@ -118,14 +127,18 @@ def new_application(request: CreateApplicationInput) -> NewApplication:
 
 
 def plan_promote(
-    request: PromoteImageInput, settings: Settings, catalog: Catalog, read: FileReader
+    request: PromoteImageInput,
+    settings: Settings,
+    catalog: Catalog,
+    read: FileReader,
+    requester: Requester,
 ) -> Plan:
     """Copy the version of ``from`` into the next environment: refused when the step is not one
     along the order (409), the requester may not (403), the version differs (409), or the
     application or environment is not there (404)."""
     order = settings.environments
     source, target = _step(request, order)
-    _check_allowed(request, target, settings.promotion.protected.get(target))
+    check_protected(requester, [target], settings.promotion.protected)
     path = catalog.declared.get(request.application)
     if path is None:
         raise NotFoundError(f"no application named {request.application!r} in the catalog")
@@ -184,17 +197,6 @@ def _step(request: PromoteImageInput, order: Sequence[str]) -> tuple[str, str]:
             f" environment is {following or 'none'}, not {target!r}"
         )
     return source, target
-
-
-def _check_allowed(request: PromoteImageInput, target: str, allowed: Sequence[str] | None) -> None:
-    if allowed is None:
-        return
-    asking = {request.requestedBy, *request.requestedByGroups}
-    if not asking & set(allowed):
-        raise ForbiddenError(
-            f"{target!r} is protected: only {', '.join(allowed)} may promote into it, and"
-            f" {request.requestedBy!r} is none of them"
-        )
 
 
 def _version(text: str, application: str, environment: str) -> str | None:

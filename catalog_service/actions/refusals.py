@@ -1,5 +1,7 @@
 """Audit entries for action calls refused before the action ran (docs/architecture.md §6.4:
-"also when rejected"): a body the schema refused (422), a missing or wrong bearer token (401).
+"also when rejected"), with a valid bearer token: a body the schema refused (422), a Backstage
+token that does not check out (401), a ``requestedBy`` that is not the token's user (403). A call
+without a valid bearer token gets no entry (it is counted in the metrics: http/routes/actions.py).
 
 The body is whatever the caller sent, so what is kept of it is bounded: a JSON object is stored
 redacted (as the actions' own entries are), cut when long; anything else is described, never
@@ -58,18 +60,16 @@ def record_refusal(
     body: bytes,
     outcome: Outcome,
     message: str,
-    authenticated: bool,
     duration_seconds: float,
 ) -> int | None:
     """One audit entry for a call refused before the action ran; None if it could not be
-    written (logged: the caller's answer is the refusal either way). An unauthenticated
-    caller's ``requestedBy`` is not believed: the actor is ``unknown``."""
+    written (logged: the caller's answer is the refusal either way)."""
     parsed = _json_object(body)
     try:
         with database.session() as session:
             entry = audit.add(
                 session,
-                actor=claimed_actor(body) if authenticated else UNKNOWN_ACTOR,
+                actor=claimed_actor(body),
                 action=action,
                 inputs=stored_inputs(body),
                 dry_run=parsed is not None and parsed.get("dryRun") is True,

@@ -20,6 +20,7 @@ from typing import Any
 from catalog_service.actions.git_paths import Identity
 from catalog_service.actions.git_writer import GitWriter
 from catalog_service.actions.plans import FileReader, Plan, plan_create, plan_promote
+from catalog_service.actions.requester import Requester
 from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
@@ -56,17 +57,19 @@ class ActionService:
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
-    def create_application(self, request: CreateApplicationInput) -> ActionResult:
+    def create_application(
+        self, request: CreateApplicationInput, requester: Requester
+    ) -> ActionResult:
         return self._audited(
             "create-application",
             request,
-            lambda snap: plan_create(request, self.settings, self.context, snap.catalog),
+            lambda snap: plan_create(request, self.settings, self.context, snap.catalog, requester),
         )
 
-    def promote_image(self, request: PromoteImageInput) -> ActionResult:
+    def promote_image(self, request: PromoteImageInput, requester: Requester) -> ActionResult:
         def plan(snap: Snapshot) -> Plan:
             reader: FileReader = lambda path: self.read(snap.revision, path)  # noqa: E731
-            return plan_promote(request, self.settings, snap.catalog, reader)
+            return plan_promote(request, self.settings, snap.catalog, reader, requester)
 
         return self._audited("promote-image", request, plan)
 

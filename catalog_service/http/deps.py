@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from catalog_service.domain.catalog import Catalog
@@ -43,15 +44,32 @@ CurrentSnapshot = Annotated[Snapshot, Depends(current_snapshot)]
 
 
 def require_token(request: Request, services: ServicesDep) -> None:
-    """``Authorization: Bearer <token>`` with one of ``auth.tokens``."""
-    tokens = [token.get_secret_value().encode() for token in services.settings.auth.tokens]
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    if not tokens:
+    """``Authorization: Bearer <token>`` with one of ``auth.tokens`` or ``auth.trustedTokens``."""
+    if not services.settings.auth.all_tokens():
         raise AuthenticationError("write endpoints are disabled: no auth.tokens are configured")
-    if scheme.lower() != "bearer" or not presented:
+    if _presented(request) is None:
         raise AuthenticationError("send Authorization: Bearer <token>")
-    if not any(hmac.compare_digest(presented.encode(), token) for token in tokens):
+    if not _matches(request, services.settings.auth.all_tokens()):
         raise AuthenticationError("the bearer token is not one of the configured auth.tokens")
+
+
+def presents_trusted_token(request: Request, services: Services) -> bool:
+    """Whether the bearer token is one of ``auth.trustedTokens`` (automation vouched for)."""
+    return _matches(request, services.settings.auth.trustedTokens)
+
+
+def _presented(request: Request) -> bytes | None:
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    return presented.encode() if scheme.lower() == "bearer" and presented else None
+
+
+def _matches(request: Request, tokens: Sequence[SecretStr]) -> bool:
+    presented = _presented(request)
+    if presented is None:
+        return False
+    # Every token is compared (no early exit): the time taken says nothing about which matched.
+    found = [hmac.compare_digest(presented, t.get_secret_value().encode()) for t in tokens]
+    return any(found)
 
 
 TokenRequired = Depends(require_token)

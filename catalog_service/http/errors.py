@@ -26,6 +26,7 @@ from catalog_service.errors import (
     GitHubRateLimitError,
     GitHubUnavailableError,
     GitWriteError,
+    IdentityUnavailableError,
     IngestError,
     InvalidRequestError,
     ManifestEditError,
@@ -58,6 +59,7 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (IngestError, 500),  # a bug, not the caller's doing; the last good catalog stays
     (NotReadyError, 503),
     (DatabaseError, 503),
+    (IdentityUnavailableError, 503),
     (SourceError, 502),
     (GitWriteError, 502),
     (GitHubPermissionError, 502),

@@ -9,6 +9,7 @@ import git
 from tests.actions.conftest import ALICE, AUTH, REPO, HarnessFactory
 from tests.support.repos import GitOpsRepo
 from tests.support.servers import GitHttpServer
+from tests.support.settings import TEST_TOKEN
 
 APP = "payments-api"
 PATH = f"apps/payments/{APP}.yaml"
@@ -205,7 +206,11 @@ def test_every_refusal_answers_its_status_and_is_audited(
     gitops: GitOpsRepo, harness: HarnessFactory
 ) -> None:
     _seed(gitops)
-    h = harness(promotion={"protected": {"prod": ["group:default/team-platform", ALICE]}})
+    # A trusted token (automation): the body's requestedBy and requestedByGroups are believed.
+    h = harness(
+        auth={"tokens": [], "trustedTokens": [TEST_TOKEN]},
+        promotion={"protected": {"prod": ["group:default/team-platform", ALICE]}},
+    )
     bob = "user:default/bob"
     cases = [
         ({"from": "dev", "version": "9.9.9"}, 409, "runs '1.4.2' in 'dev', not '9.9.9'"),

@@ -1,10 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type GitopsService, startGitopsService } from './gitopsService';
+import { type GitopsService, SERVICE_TOKEN, startGitopsService } from './gitopsService';
 
 /** Who may promote into prod on the actions' service (`promotion.protected`). */
 export const PROD_PROMOTERS = 'group:default/team-platform';
+
+/**
+ * How the service knows who asks (its `auth` section, beside the test token):
+ * `{ backstage: { jwksUrl, issuer } }` checks the token the actions send in X-Backstage-Token;
+ * `{ trusted: true }` makes the test token one of `auth.trustedTokens` (the body is believed).
+ */
+export interface ActionsAuth {
+  backstage?: { jwksUrl: string; issuer: string };
+  trusted?: boolean;
+}
 
 /** A branch name whose push the bare repository's hook refuses: the service answers 502. */
 export const REFUSED_BRANCH_PART = 'refused-by-hook';
@@ -38,12 +48,17 @@ export interface ActionsService extends GitopsService {
  * {@link PROD_PROMOTERS}), and a pre-receive hook refuses branches naming {@link REFUSED_BRANCH_PART}
  * (the one way to make the real service fail with a 5xx).
  */
-export async function startActionsService(config: Record<string, unknown> = {}): Promise<ActionsService> {
+export async function startActionsService(
+  config: Record<string, unknown> = {},
+  auth: ActionsAuth = {},
+): Promise<ActionsService> {
+  const tokens = auth.trusted ? { tokens: [], trustedTokens: [SERVICE_TOKEN] } : { tokens: [SERVICE_TOKEN] };
   const service = await startGitopsService({
     bare: true,
     config: {
       actions: { manifestPath: 'apps/{system}/{name}.yaml' },
       promotion: { protected: { prod: [PROD_PROMOTERS] } },
+      auth: { ...tokens, ...(auth.backstage ? { backstage: auth.backstage } : {}) },
       ...config,
     },
   });

@@ -20,7 +20,8 @@ export interface GitopsService extends CatalogService {
 }
 
 // The service asks for long tokens; this one is only ever used by tests.
-const TOKEN = 'provider-test-token-0123456789';
+export const SERVICE_TOKEN = 'provider-test-token-0123456789';
+const TOKEN = SERVICE_TOKEN;
 
 /** How to serve the repository; every field optional (the default: the working copy, a free port). */
 export interface GitopsOptions {

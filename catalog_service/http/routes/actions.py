@@ -1,14 +1,21 @@
 """``POST /api/v1/actions/{action}``: the self-service actions (docs/self-service.md).
 
 The behaviour lives in ``catalog_service.actions.service``; these routes only take the request.
-A call refused before the action ran (its body refused by the schema, no or a wrong token) is
-audited by :class:`AuditedActionRoute`, so that every call leaves exactly one audit entry.
+A call refused before the action ran with a valid bearer token (its body refused by the schema,
+a Backstage token that does not check out) is audited by :class:`AuditedActionRoute`, so that
+every such call leaves exactly one audit entry. A call without a valid bearer token leaves none:
+it is only counted (``idp_actions_total{outcome="rejected"}``), so that a flood of them costs no
+database write and does not fill the log.
+
+Who asks is established here (``X-Backstage-Token``, the bearer token's trust) and handed to the
+action as a :class:`~catalog_service.actions.requester.Requester`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -17,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from catalog_service.actions.refusals import record_refusal
+from catalog_service.actions.requester import Requester
 from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
@@ -24,9 +32,17 @@ from catalog_service.actions.schemas import (
 )
 from catalog_service.actions.service import ACTIONS, ActionService
 from catalog_service.errors import AuthenticationError, CatalogError, NotFoundError, NotReadyError
-from catalog_service.http.deps import ServicesDep, TokenRequired, get_services, require_token
+from catalog_service.http.deps import (
+    ServicesDep,
+    TokenRequired,
+    get_services,
+    presents_trusted_token,
+    require_token,
+)
 from catalog_service.http.errors import status_for, validation_message
 from catalog_service.http.schemas import ErrorResponse
+from catalog_service.identity.backstage import HEADER as BACKSTAGE_TOKEN_HEADER
+from catalog_service.identity.verifier import VerifiedIdentity
 from catalog_service.service import Services
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -55,6 +71,10 @@ class AuditedActionRoute(APIRoute):
 
 
 async def _audit_refusal(request: Request, action: str, error: Exception, duration: float) -> None:
+    services = get_services(request)
+    if not _authenticated(request, services):
+        services.metrics.unauthenticated_refusals.count(action)  # counted, not stored
+        return
     if isinstance(error, RequestValidationError):
         status, message = 422, validation_message(error)
     else:
@@ -64,7 +84,6 @@ async def _audit_refusal(request: Request, action: str, error: Exception, durati
         body = await request.body()  # already read (and kept) by FastAPI before the checks
     except Exception:  # the client went away mid-body: nothing of it is kept
         body = b""
-    services = get_services(request)
     await run_in_threadpool(
         record_refusal,
         services.database,
@@ -72,19 +91,42 @@ async def _audit_refusal(request: Request, action: str, error: Exception, durati
         body=body,
         outcome="rejected" if status < 500 else "failed",
         message=message,
-        authenticated=_authenticated(request, services),
         duration_seconds=duration,
     )
 
 
 def _authenticated(request: Request, services: Services) -> bool:
-    """Whether the token is right; checked here too, since a body that is not JSON is refused
-    before the token is looked at. Only then is the body's ``requestedBy`` believed."""
+    """Whether the bearer token is right; checked here too, since a body that is not JSON is
+    refused before the token is looked at."""
     try:
         require_token(request, services)
     except AuthenticationError:
         return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """What the headers prove about who calls: a checked Backstage user, a trusted token."""
+
+    identity: VerifiedIdentity | None
+    trusted_token: bool
+
+    def requester(self, request: CreateApplicationInput | PromoteImageInput) -> Requester:
+        return Requester.of(request, self.identity, trusted_token=self.trusted_token)
+
+
+def caller(http: Request, services: ServicesDep) -> Caller:
+    """The Backstage token is checked only when ``auth.backstage`` is configured; without it the
+    header proves nothing and is ignored. (A sync dependency: fetching the keys may block.)"""
+    token = http.headers.get(BACKSTAGE_TOKEN_HEADER)
+    identity = None
+    if token and services.identity is not None:
+        identity = services.identity.verify(token)
+    return Caller(identity, presents_trusted_token(http, services))
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
 
 
 router = APIRouter(route_class=AuditedActionRoute)
@@ -111,11 +153,12 @@ Actions = Annotated[ActionService, Depends(action_service)]
     summary="Create an application: a new manifest on a branch, and a pull request",
 )
 def create_application(
-    request: CreateApplicationInput, actions: Actions, http: Request
+    request: CreateApplicationInput, actions: Actions, asking: CallerDep, http: Request
 ) -> ActionResult:
     """Writes the manifest at ``actions.manifestPath`` after the rule engine passed it."""
+    requester = asking.requester(request)  # refused here (403): audited by the route class
     http.state.action_audited = True  # from here on the action audits the call itself
-    return actions.create_application(request)
+    return actions.create_application(request, requester)
 
 
 @router.post(
@@ -125,10 +168,13 @@ def create_application(
     dependencies=[TokenRequired],
     summary="Promote an image: copy a version one environment along, as a pull request",
 )
-def promote_image(request: PromoteImageInput, actions: Actions, http: Request) -> ActionResult:
+def promote_image(
+    request: PromoteImageInput, actions: Actions, asking: CallerDep, http: Request
+) -> ActionResult:
     """Copies ``from``'s version into the next environment (or ``to``)."""
+    requester = asking.requester(request)  # refused here (403): audited by the route class
     http.state.action_audited = True  # from here on the action audits the call itself
-    return actions.promote_image(request)
+    return actions.promote_image(request, requester)
 
 
 @router.post(

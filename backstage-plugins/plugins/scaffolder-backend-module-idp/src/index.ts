@@ -3,3 +3,4 @@ export { scaffolderModuleIdp as default } from './module';
 export { createIdpApplicationCreateAction, createApplicationInput } from './actions/createApplication/createApplication';
 export { createIdpImagePromoteAction, promoteImageInput } from './actions/promoteImage/promoteImage';
 export { IdpServiceClient, type IdpActionName, type IdpActionResult } from './service/IdpServiceClient';
+export { BACKSTAGE_TOKEN_HEADER, signedInUserToken, type IdentityAuth } from './service/identity';

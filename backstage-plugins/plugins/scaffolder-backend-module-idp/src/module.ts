@@ -10,10 +10,10 @@ export const scaffolderModuleIdp = createBackendModule({
   moduleId: 'idp',
   register(env) {
     env.registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint, config: coreServices.rootConfig },
-      async init({ scaffolder, config }) {
+      deps: { scaffolder: scaffolderActionsExtensionPoint, config: coreServices.rootConfig, auth: coreServices.auth },
+      async init({ scaffolder, config, auth }) {
         const client = IdpServiceClient.fromConfig(config);
-        scaffolder.addActions(createIdpApplicationCreateAction({ client }), createIdpImagePromoteAction({ client }));
+        scaffolder.addActions(createIdpApplicationCreateAction({ client, auth }), createIdpImagePromoteAction({ client, auth }));
       },
     });
   },

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { IdpServiceClient } from '../service/IdpServiceClient';
+import { TestBackstageAuth } from '../testing/backstageAuth';
 import { actionRequestSchema, ADDED_BY_ACTION, schemaDifferences } from '../testing/openapiDrift';
 import { createIdpApplicationCreateAction } from './createApplication/createApplication';
 import { createIdpImagePromoteAction } from './promoteImage/promoteImage';
@@ -13,8 +14,8 @@ const OPENAPI = path.resolve(__dirname, '../../../../../catalog-info/openapi.jso
 const document = JSON.parse(fs.readFileSync(OPENAPI, 'utf8'));
 const client = new IdpServiceClient('http://127.0.0.1:1', 'unused-token-0123456789');
 const actions = [
-  { service: 'create-application', action: createIdpApplicationCreateAction({ client }) },
-  { service: 'promote-image', action: createIdpImagePromoteAction({ client }) },
+  { service: 'create-application', action: createIdpApplicationCreateAction({ client, auth: new TestBackstageAuth() }) },
+  { service: 'promote-image', action: createIdpImagePromoteAction({ client, auth: new TestBackstageAuth() }) },
 ];
 
 /** What a service whose request bodies match the actions exactly would declare (pydantic style). */

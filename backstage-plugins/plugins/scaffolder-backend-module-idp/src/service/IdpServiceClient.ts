@@ -1,5 +1,6 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { BACKSTAGE_TOKEN_HEADER } from './identity';
 
 /** The service's self-service actions (docs/architecture.md §6.4). */
 export type IdpActionName = 'create-application' | 'promote-image';
@@ -13,7 +14,10 @@ export interface IdpActionResult {
   changed: boolean;
 }
 
-/** Calls `POST {baseUrl}/api/v1/actions/<action>` with the `idp.token` bearer token. */
+/**
+ * Calls `POST {baseUrl}/api/v1/actions/<action>` with the `idp.token` bearer token and, in
+ * `X-Backstage-Token`, the token Backstage signed for the task's user.
+ */
 export class IdpServiceClient {
   static fromConfig(config: Config): IdpServiceClient {
     return new IdpServiceClient(config.getString('idp.baseUrl'), config.getString('idp.token'));
@@ -28,7 +32,12 @@ export class IdpServiceClient {
    * A 4xx becomes an InputError with the service's own message (the request was wrong: the user
    * can fix it); anything else that is not a 2xx is a plain Error.
    */
-  async run(action: IdpActionName, body: object, signal?: AbortSignal): Promise<IdpActionResult> {
+  async run(
+    action: IdpActionName,
+    body: object,
+    signal?: AbortSignal,
+    backstageToken?: string,
+  ): Promise<IdpActionResult> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1/actions/${action}`;
     let response: Response;
     try {
@@ -38,6 +47,7 @@ export class IdpServiceClient {
           'Content-Type': 'application/json',
           Accept: 'application/json',
           Authorization: `Bearer ${this.token}`,
+          ...(backstageToken ? { [BACKSTAGE_TOKEN_HEADER]: backstageToken } : {}),
         },
         body: JSON.stringify(body),
         signal,

@@ -1,6 +1,10 @@
 import { parseEntityRef, stringifyEntityRef, type UserEntity } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
 
-/** Who asked: the task's user ref and the groups the user belongs to (for `promotion.protected`). */
+/**
+ * Who asked: the task's user ref and the groups the user belongs to. The service records both;
+ * for `promotion.protected` it believes the signed token (X-Backstage-Token), not these.
+ */
 export function requester(user?: { entity?: UserEntity; ref?: string }): {
   requestedBy: string;
   requestedByGroups: string[];
@@ -9,7 +13,7 @@ export function requester(user?: { entity?: UserEntity; ref?: string }): {
   const requestedBy = user?.ref ?? (entity ? stringifyEntityRef(entity) : undefined);
   if (!requestedBy) {
     // The service audits who asked; a task without a user (a bare API call) cannot say it.
-    throw new Error('the task has no user: the IDP actions need to know who asked');
+    throw new InputError('the task has no signed-in user: the IDP actions need to know who asked');
   }
   const groups = new Set<string>();
   for (const relation of entity?.relations ?? []) {

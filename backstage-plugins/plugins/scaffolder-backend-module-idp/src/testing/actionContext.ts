@@ -1,6 +1,8 @@
 // Test helper: an action context built by hand (createMockActionContext needs jest's globals).
 import type { UserEntity } from '@backstage/catalog-model';
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { ActionContext, TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { userCredentials } from './backstageAuth';
 
 export const TEST_USER: UserEntity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -15,11 +17,11 @@ export interface RunResult {
   logs: string[];
 }
 
-/** Runs the action's handler as the scaffolder would, for `user`, with or without a dry run. */
+/** Runs the action's handler as the scaffolder would, for `user` (started by `credentials`), with or without a dry run. */
 export async function runAction(
   action: TemplateAction<any, any, any>,
   input: Record<string, unknown>,
-  options: { isDryRun?: boolean; user?: { entity?: UserEntity; ref?: string } } = {},
+  options: { isDryRun?: boolean; user?: { entity?: UserEntity; ref?: string }; credentials?: BackstageCredentials } = {},
 ): Promise<RunResult> {
   const outputs: Record<string, unknown> = {};
   const logs: string[] = [];
@@ -34,9 +36,8 @@ export async function runAction(
     createTemporaryDirectory: async () => {
       throw new Error('not used by the idp actions');
     },
-    getInitiatorCredentials: async () => {
-      throw new Error('not used by the idp actions');
-    },
+    // Who started the task, as the scaffolder says (default: alice, signed in).
+    getInitiatorCredentials: async () => options.credentials ?? userCredentials('user:default/alice'),
     task: { id: 'task-1' },
     isDryRun: options.isDryRun,
     user: 'user' in options ? options.user : { entity: TEST_USER, ref: 'user:default/alice' },

@@ -2,6 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { z as zod } from 'zod/v3';
 import type { IdpServiceClient } from '../../service/IdpServiceClient';
 import { actionOutput, writeOutputs } from '../../service/output';
+import { type IdentityAuth, signedInUserToken } from '../../service/identity';
 import { requestBody } from '../../service/requester';
 import { examples } from './createApplication.examples';
 
@@ -83,7 +84,7 @@ export const createApplicationInput = {
 };
 
 /** `idp:application:create`: the service writes the new manifest on a branch and opens a pull request. */
-export function createIdpApplicationCreateAction(options: { client: IdpServiceClient }) {
+export function createIdpApplicationCreateAction(options: { client: IdpServiceClient; auth: IdentityAuth }) {
   return createTemplateAction({
     id: 'idp:application:create',
     description:
@@ -92,9 +93,10 @@ export function createIdpApplicationCreateAction(options: { client: IdpServiceCl
     supportsDryRun: true,
     schema: { input: createApplicationInput, output: actionOutput },
     async handler(ctx) {
+      const token = await signedInUserToken('create-application', ctx, options.auth);
       const body = requestBody(ctx.input, ctx.user, ctx.isDryRun);
       ctx.logger.info(`create-application ${ctx.input.name}${body.dryRun ? ' (dry run)' : ''}`);
-      writeOutputs(ctx, await options.client.run('create-application', body, ctx.signal));
+      writeOutputs(ctx, await options.client.run('create-application', body, ctx.signal, token));
     },
   });
 }

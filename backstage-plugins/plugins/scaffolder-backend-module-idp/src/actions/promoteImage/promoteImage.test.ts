@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import yaml from 'yaml';
 import { IdpServiceClient } from '../../service/IdpServiceClient';
 import { runAction } from '../../testing/actionContext';
+import { TestBackstageAuth } from '../../testing/backstageAuth';
 import { closedPortUrl } from '../../testing/closedPort';
 import { strictInput, undescribed } from '../../testing/schemas';
 import { createIdpImagePromoteAction, promoteImageInput } from './promoteImage';
@@ -14,7 +15,7 @@ import { examples } from './promoteImage.examples';
 
 describe('idp:image:promote', () => {
   it('describes every input and output field and supports dry runs', () => {
-    const action = createIdpImagePromoteAction({ client: new IdpServiceClient('http://127.0.0.1:1', 'unused') });
+    const action = createIdpImagePromoteAction({ client: new IdpServiceClient('http://127.0.0.1:1', 'unused'), auth: new TestBackstageAuth() });
     assert.equal(action.id, 'idp:image:promote');
     assert.equal(action.supportsDryRun, true);
     assert.deepEqual(undescribed(action.schema?.input), []);
@@ -32,7 +33,7 @@ describe('idp:image:promote', () => {
   });
 
   it('fails as an error, not an InputError, when the service cannot be reached', async () => {
-    const action = createIdpImagePromoteAction({ client: new IdpServiceClient(await closedPortUrl(), 'a-token-0123456789abcdef') });
+    const action = createIdpImagePromoteAction({ client: new IdpServiceClient(await closedPortUrl(), 'a-token-0123456789abcdef'), auth: new TestBackstageAuth() });
     const input = { application: 'payments-api', from: 'dev' };
     await assert.rejects(runAction(action, input), (error: Error) => {
       assert.ok(!(error instanceof InputError), `${error.name}: ${error.message}`);

@@ -2,6 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { z as zod } from 'zod/v3';
 import type { IdpServiceClient } from '../../service/IdpServiceClient';
 import { actionOutput, writeOutputs } from '../../service/output';
+import { type IdentityAuth, signedInUserToken } from '../../service/identity';
 import { requestBody } from '../../service/requester';
 import { examples } from './promoteImage.examples';
 
@@ -25,7 +26,7 @@ export const promoteImageInput = {
 };
 
 /** `idp:image:promote`: the service copies a version to the next environment and opens a pull request. */
-export function createIdpImagePromoteAction(options: { client: IdpServiceClient }) {
+export function createIdpImagePromoteAction(options: { client: IdpServiceClient; auth: IdentityAuth }) {
   return createTemplateAction({
     id: 'idp:image:promote',
     description:
@@ -34,10 +35,11 @@ export function createIdpImagePromoteAction(options: { client: IdpServiceClient 
     supportsDryRun: true,
     schema: { input: promoteImageInput, output: actionOutput },
     async handler(ctx) {
+      const token = await signedInUserToken('promote-image', ctx, options.auth);
       const body = requestBody(ctx.input, ctx.user, ctx.isDryRun);
       const { application, from, to } = ctx.input;
       ctx.logger.info(`promote-image ${application} ${from} → ${to ?? 'the next environment'}${body.dryRun ? ' (dry run)' : ''}`);
-      writeOutputs(ctx, await options.client.run('promote-image', body, ctx.signal));
+      writeOutputs(ctx, await options.client.run('promote-image', body, ctx.signal, token));
     },
   });
 }
