@@ -1,4 +1,4 @@
-"""Work that must run on one replica at a time (docs/architecture.md, "Several replicas").
+"""Work that must run on one replica at a time (docs/architecture.md §5, "Several replicas").
 
 Each replica follows git on its own, but some jobs write what every replica would write alike, or
 talk to GitHub on everyone's behalf: the adoption history's walk, the pull-request reconcile, the
