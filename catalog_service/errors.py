@@ -178,6 +178,10 @@ class GitWriteError(CatalogError):
     code = "git_write_failed"
 
 
+class BranchMovedError(GitWriteError):
+    """A branch pushed with a lease had moved (another writer pushed it meanwhile)."""
+
+
 class ManifestInvalidError(RequestError):
     """A manifest an action would write does not pass the rule engine; the message lists every
     problem as ``path:line:column: message``, one per line."""

@@ -41,6 +41,7 @@ class Edit:
     new_text: str
     changed: bool
     diff: str
+    version: str  # the version promoted (the source environment's, as the manifest says)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +75,13 @@ def promote_version(
     # Only that document is read and edited: a 1 MiB file of many documents stays cheap. Blank
     # lines in front keep the reader's line numbers those of the file.
     padding = "\n" * text.count("\n", 0, start)
-    edited = _promote(
+    version, edited = _promote(
         path, padding + text[start:end], application, source_env, target_env, environment_order
     )
     if edited is None:
-        return Edit(text, False, "")
+        return Edit(text, False, "", version)
     new_text = text[:start] + edited[len(padding) :] + text[end:]
-    return Edit(new_text, True, unified_diff(path, text, new_text))
+    return Edit(new_text, True, unified_diff(path, text, new_text), version)
 
 
 def _promote(
@@ -90,14 +91,14 @@ def _promote(
     source_env: str,
     target_env: str,
     environment_order: Sequence[str],
-) -> str | None:
-    """The edited text, or None when the target already runs that version."""
+) -> tuple[str, str | None]:
+    """The version and the edited text (None when the target already runs that version)."""
     values, document = _find_application(path, text, application)
     environments_node, environments = _environments(path, document, application)
     version = _source_version(path, environments_node, environments, application, source_env)
     target = environments.get(target_env)
     if isinstance(target, dict) and target.get("version") == version:
-        return None
+        return version, None
     if target is None:
         new_text = _insert_environment(
             text, environments_node, source_env, target_env, version, environment_order
@@ -108,7 +109,7 @@ def _promote(
     expected_envs = expected[document.index]["spec"]["environments"]
     expected_envs.setdefault(target_env, {})["version"] = version
     _check(path, new_text, expected)
-    return new_text
+    return version, new_text
 
 
 def _document_span(path: str, text: str, application: str) -> tuple[int, int]:
