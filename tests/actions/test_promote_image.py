@@ -280,3 +280,41 @@ def test_twenty_simultaneous_promotions_of_one_application_lose_nothing(
     assert len(rows) == 20 and {row["outcome"] for row in rows} == {"succeeded"}
     assert list(h.temp_root.iterdir()) == []
     assert AUTH  # the harness sends the token
+
+
+SIBLINGS = {
+    "a mapping where metadata should be": "kind: Application\nmetadata: broken\n",
+    "a custom tag": "kind: Config\nvalue: !Ref other\n",
+    "a boolean that is not one": "kind: Config\nflag: !!bool maybe\n",
+}
+
+
+def test_a_sibling_document_the_catalog_rejects_does_not_stop_a_promotion(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    siblings = "".join(f"---\n# {what}\n{text}" for what, text in SIBLINGS.items())
+    _seed(gitops, MANIFEST + siblings)
+    h = harness()
+    response = h.promote(application=APP, **{"from": "dev"})
+    assert response.status_code == 200, response.text
+    after = h.remote_file(response.json()["branch"], PATH)
+    assert after.endswith(siblings)  # the other documents stay exactly as they were
+    assert _changed_lines(MANIFEST + siblings, after) == [
+        (
+            "    staging: {version: '1.4.1'}   # kept quoted",
+            "    staging: {version: '1.4.2'}   # kept quoted",
+        )
+    ]
+
+
+def test_a_sibling_document_naming_the_application_is_a_located_422(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    sibling = f"---\nkind: Config\nnote: {APP} runs here\nvalue: !Ref other\n"
+    _seed(gitops, MANIFEST + sibling)
+    h = harness()
+    response = h.promote(application=APP, **{"from": "dev"})
+    assert response.status_code == 422, response.text
+    line = MANIFEST.count("\n") + 4
+    assert f"{PATH}:{line}:" in response.json()["error"]["message"]
+    assert set(h.remote_branches()) == {"main"}
