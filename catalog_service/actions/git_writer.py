@@ -67,7 +67,8 @@ class BranchChange:
     """What a branch on the remote changes, from where it left the base."""
 
     head: str  # the branch's tip
-    merged: bool  # every commit of it is in the base already (or it shares no history)
+    merge_base: str | None  # where it left the base; None: it shares no history with the base
+    merged: bool  # every commit of it is in the base already
     paths: tuple[str, ...]  # the paths it changes from its merge base with the base
     before: dict[str, bytes | None]  # the inspected paths at the merge base
     after: dict[str, bytes | None]  # and at the branch's tip
@@ -167,12 +168,13 @@ class GitWriter:
             try:
                 merge_base = self._git(["merge-base", base, branch], cwd=folder).strip()
             except _GitFailedError:  # no common history: nothing of it can be the base's
-                return BranchChange(head, False, ("(unrelated history)",), {}, {})
+                return BranchChange(head, None, False, (), {}, {})
             changed = self._git(
                 ["diff", "--name-only", "-z", "--no-renames", merge_base, head], cwd=folder
             )
             return BranchChange(
                 head=head,
+                merge_base=merge_base,
                 merged=merge_base == head,
                 paths=tuple(filter(None, changed.split("\0"))),
                 before=self._read(folder, merge_base, wanted),

@@ -210,6 +210,8 @@ def _check_allowed(request: PromoteImageInput, target: str, allowed: Sequence[st
 def branch_difference(plan: Plan, found: BranchChange) -> str | None:
     """None when the branch changes exactly what ``plan`` would, from where it left the base
     (the same request again); otherwise what differs, for a 409."""
+    if found.merge_base is None:
+        return "it shares no history with the base branch"
     others = [path for path in found.paths if path != plan.path]
     if others:
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")

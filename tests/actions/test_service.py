@@ -71,6 +71,24 @@ def test_a_branch_someone_else_pushed_with_other_changes_is_refused_not_built_on
     assert row["outcome"] == "rejected" and row["message"] == message
 
 
+def test_a_branch_of_unrelated_history_is_refused(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    _seed(gitops)
+    h = harness()
+    repo = gitops.repo
+    main = repo.active_branch.name
+    repo.git.checkout("--orphan", "stray")
+    gitops.write(PATH, MANIFEST.replace("'1.4.1'", "'1.4.2'"))
+    repo.git.add("--all")
+    repo.git.commit("-m", "from elsewhere", "--no-gpg-sign")
+    repo.git.push("origin", f"stray:{STAGING}")
+    repo.git.checkout("-f", main)
+    response = h.promote(application=APP, **{"from": "dev"})
+    assert response.status_code == 409, response.text
+    assert "shares no history" in response.json()["error"]["message"]
+
+
 def test_a_branch_with_exactly_this_change_is_the_same_request_again(
     gitops: GitOpsRepo, harness: HarnessFactory
 ) -> None:
