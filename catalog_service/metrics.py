@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 # Every outcome of these actions is exported from the start, zero until it happens: a rate over
 # a series that appears only with its first failure would miss that failure.
-KNOWN_ACTIONS = ("create-application", "promote-image")
+KNOWN_ACTIONS = ("create-application", "promote-image", "set-version")
 ACTION_OUTCOMES = ("succeeded", "failed", "rejected")
 # A delivery counts once its outcome is known ("received" means still being worked on: counting
 # it there would make that series go down again). Deliveries refused for their signature are

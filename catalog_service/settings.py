@@ -140,6 +140,10 @@ def _long_enough(token: SecretStr) -> SecretStr:
 
 class AuthSettings(_Section):
     tokens: list[Annotated[SecretStr, AfterValidator(_long_enough)]] = Field(default_factory=list)
+    ciTokens: list[Annotated[SecretStr, AfterValidator(_long_enough)]] = Field(
+        default_factory=list,
+        description="Tokens that may call the set-version action and nothing else (for CI)",
+    )
 
 
 class DatabaseSettings(_Section):
@@ -175,6 +179,14 @@ EnvironmentName = Annotated[str, Field(pattern=DNS_LABEL, max_length=40)]
 MANIFEST_PATH_FIELDS = frozenset({"system", "name"})
 
 
+class SetVersionSettings(_Section):
+    """The set-version action (docs/self-service.md)."""
+
+    pullRequest: bool = Field(
+        False, description="Open a pull request instead of committing on the GitOps branch"
+    )
+
+
 class ActionsSettings(_Section):
     """The self-service actions (docs/self-service.md)."""
 
@@ -183,6 +195,7 @@ class ActionsSettings(_Section):
         min_length=1,
         description="Where create-application writes; {system} and {name} are filled in",
     )
+    setVersion: SetVersionSettings = SetVersionSettings()
 
     @field_validator("manifestPath")
     @classmethod

@@ -205,9 +205,37 @@ class GitWriter:
         With ``expect``, the branch is built from the base instead and pushed only if it is still
         absent (``""``) or still at the commit ``expect`` names: BranchMovedError otherwise."""
         check_branch(base)
-        check_branch(branch)
         if branch == base:
             raise InvalidRequestError(f"refusing to write to the base branch {base!r} directly")
+        return self._write(base, branch, paths, edit, message, author, committer, expect)
+
+    def commit(
+        self,
+        *,
+        branch: str,
+        paths: Sequence[str],
+        edit: EditFunction,
+        message: str,
+        author: Identity,
+        committer: Identity | None = None,
+    ) -> WriteResult:
+        """Apply ``edit`` to ``paths`` on ``branch``'s tip and push it there: a fast-forward only.
+        A branch that moved meanwhile is fetched again and the edit applied to its new tip; never
+        a force-push."""
+        return self._write(branch, branch, paths, edit, message, author, committer, None)
+
+    def _write(
+        self,
+        base: str,
+        branch: str,
+        paths: Sequence[str],
+        edit: EditFunction,
+        message: str,
+        author: Identity,
+        committer: Identity | None,
+        expect: str | None,
+    ) -> WriteResult:
+        check_branch(branch)
         wanted = tuple(check_path(path, self.roots) for path in paths)
         if not wanted:
             raise InvalidRequestError("nothing to write: no path given")

@@ -27,7 +27,14 @@ from catalog_service.actions.new_manifest import (
 from catalog_service.domain.loading import ProblemList, documents
 from catalog_service.errors import InvalidRequestError, ManifestEditError, NotFoundError
 
-__all__ = ["Edit", "NewApplication", "promote_version", "render_new_manifest", "unified_diff"]
+__all__ = [
+    "Edit",
+    "NewApplication",
+    "promote_version",
+    "render_new_manifest",
+    "set_version",
+    "unified_diff",
+]
 
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _HUNK = re.compile(r"@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@\n\Z")
@@ -80,6 +87,33 @@ def promote_version(
     )
     if edited is None:
         return Edit(text, False, "", version)
+    new_text = text[:start] + edited[len(padding) :] + text[end:]
+    return Edit(new_text, True, unified_diff(path, text, new_text), version)
+
+
+def set_version(text: str, application: str, environment: str, version: str, *, path: str) -> Edit:
+    """Set ``spec.environments.<environment>.version`` of ``application`` to ``version``: one
+    scalar replaced, everything else as it was. Raises NotFoundError (no such application, or it
+    does not list the environment) and ManifestEditError (as :func:`promote_version`)."""
+    start, end = _document_span(path, text, application)
+    padding = "\n" * text.count("\n", 0, start)
+    document_text = padding + text[start:end]
+    values, document = _find_application(path, document_text, application)
+    node, environments = _environments(path, document, application)
+    if environment not in environments:
+        have = ", ".join(environments) or "none"
+        raise NotFoundError(
+            f"{_where(path, node)}: {application!r} has no environment {environment!r}"
+            f" (it has: {have}); add it to the manifest first"
+        )
+    entry = environments[environment]
+    current = entry.get("version") if isinstance(entry, dict) else None
+    if current == version:
+        return Edit(text, False, "", version)
+    edited = _replace_version(path, document_text, node, environment, version)
+    expected = copy.deepcopy(values)
+    expected[document.index]["spec"]["environments"][environment]["version"] = version
+    _check(path, edited, expected)
     new_text = text[:start] + edited[len(padding) :] + text[end:]
     return Edit(new_text, True, unified_diff(path, text, new_text), version)
 

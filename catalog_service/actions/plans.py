@@ -21,9 +21,14 @@ from catalog_service.actions.manifest_edits import (
     NewApplication,
     promote_version,
     render_new_manifest,
+    set_version,
     unified_diff,
 )
-from catalog_service.actions.schemas import CreateApplicationInput, PromoteImageInput
+from catalog_service.actions.schemas import (
+    CreateApplicationInput,
+    PromoteImageInput,
+    SetVersionInput,
+)
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.problems import ERROR
@@ -31,6 +36,7 @@ from catalog_service.domain.review import check_text
 from catalog_service.errors import (
     ConflictError,
     ForbiddenError,
+    InvalidRequestError,
     ManifestEditError,
     ManifestInvalidError,
     NotFoundError,
@@ -54,6 +60,7 @@ class Plan:
     edit: Callable[[bytes | None], bytes | None]  # the current file -> the new one
     title: str
     summary: str  # what the pull request does, for its body
+    direct: bool = False  # committed on the GitOps branch itself, no pull request
 
 
 def plan_create(
@@ -174,6 +181,56 @@ def plan_promote(
         edit=edit,
         title=f"Promote {app} {version} to {target}",
         summary=f"Promotes `{app}` version `{version}` from `{source}` to `{target}` in `{path}`.",
+    )
+
+
+def plan_set_version(
+    request: SetVersionInput, settings: Settings, catalog: Catalog, read: FileReader
+) -> Plan:
+    """Set the version of the first environment of the order (what CI does after a build):
+    refused for any other environment (400), or when the application or its first environment
+    is not there (404)."""
+    first = settings.environments[0]
+    if request.environment is not None and request.environment != first:
+        raise InvalidRequestError(
+            f"set-version sets the first environment only ({first!r}), not"
+            f" {request.environment!r}; promote from {first!r} with promote-image"
+        )
+    app, version = request.application, request.version
+    path = catalog.declared.get(app)
+    if path is None:
+        raise NotFoundError(f"no application named {app!r} in the catalog")
+    data = read(path)
+    if data is None:
+        raise NotFoundError(f"{path} is not in the catalog's revision; refresh and try again")
+    result = set_version(_text(path, data), app, first, version, path=path)
+
+    def edit(current: bytes | None) -> bytes | None:
+        if current is None:
+            raise ConflictError(f"{path} was removed since the catalog was read; nothing written")
+        return set_version(_text(path, current), app, first, version, path=path).new_text.encode()
+
+    pull_request = settings.actions.setVersion.pullRequest
+    return Plan(
+        action="set-version",
+        path=path,
+        branch=(
+            branch_name(
+                f"idp/set-version-{app}-{first}-{_UNSAFE.sub('-', version)[:48]}",
+                path,
+                app,
+                first,
+                version,
+            )
+            if pull_request
+            else settings.source.branch
+        ),
+        diff=result.diff,
+        changed=result.changed,
+        edit=edit,
+        title=f"Set {app} {version} in {first}",
+        summary=f"Sets `{app}` to version `{version}` in `{first}` in `{path}`.",
+        direct=not pull_request,
     )
 
 

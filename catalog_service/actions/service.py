@@ -29,11 +29,13 @@ from catalog_service.actions.plans import (
     branch_difference,
     plan_create,
     plan_promote,
+    plan_set_version,
 )
 from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
     PromoteImageInput,
+    SetVersionInput,
 )
 from catalog_service.db import Database, audit
 from catalog_service.db.audit import Outcome
@@ -50,7 +52,8 @@ from catalog_service.github.client import GitHubClient
 from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.settings import Settings
 
-ACTIONS = ("create-application", "promote-image")
+ActionInput = CreateApplicationInput | PromoteImageInput | SetVersionInput
+ACTIONS = ("create-application", "promote-image", "set-version")
 LABEL = "idp"
 COMMITTER = Identity("IDP catalog service", "catalog-service@idp.invalid")
 _SECRET_KEY = re.compile(r"token|password|passwd|secret|credential|api_?key", re.IGNORECASE)
@@ -88,6 +91,13 @@ class ActionService:
 
         return self._audited("promote-image", request, plan)
 
+    def set_version(self, request: SetVersionInput) -> ActionResult:
+        def plan(snap: Snapshot) -> Plan:
+            reader: FileReader = lambda path: self.read(snap.revision, path)  # noqa: E731
+            return plan_set_version(request, self.settings, snap.catalog, reader)
+
+        return self._audited("set-version", request, plan)
+
     def close(self) -> None:
         """At shutdown: kill the writer's git processes (a push in flight does not land later)."""
         self.writer.close()
@@ -97,7 +107,7 @@ class ActionService:
     def _audited(
         self,
         action: str,
-        request: CreateApplicationInput | PromoteImageInput,
+        request: ActionInput,
         make_plan: Callable[[Snapshot], Plan],
     ) -> ActionResult:
         call = _Call(action, request, time.monotonic())
@@ -136,6 +146,11 @@ class ActionService:
         branch ever exists on the remote without an entry that names it."""
         if call.request.dryRun or not plan.changed:
             return plan.changed
+        if plan.direct:
+            with self._lock(f"branch:{plan.branch}"):  # in this process, one commit at a time
+                call.branch = plan.branch
+                call.entry_id = self._start(call)
+                return self._commit_directly(plan, call)
         with self._lock(plan.path):
             call.branch = plan.branch
             call.entry_id = self._start(call)
@@ -161,9 +176,22 @@ class ActionService:
                 return True
         raise GitWriteError(f"branch {plan.branch!r} kept moving while it was written; try again")
 
-    def _write(
-        self, plan: Plan, request: CreateApplicationInput | PromoteImageInput, expect: str
-    ) -> WriteResult:
+    def _commit_directly(self, plan: Plan, call: _Call) -> bool:
+        """On the GitOps branch itself: a fast-forward, retried on a branch that moved."""
+        request = call.request
+        result = self.writer.commit(
+            branch=plan.branch,
+            paths=[plan.path],
+            edit=lambda current: {plan.path: plan.edit(current[plan.path])},
+            message=f"{plan.title}\n\n{plan.summary}\nRequested by {request.requestedBy}.\n",
+            author=author_of(request.requestedBy),
+            committer=COMMITTER,
+        )
+        if not result.changed:  # the branch says so already (the catalog was behind)
+            call.branch = None
+        return result.changed
+
+    def _write(self, plan: Plan, request: ActionInput, expect: str) -> WriteResult:
         """The plan's branch, built from the base: created, or replacing ``expect`` (a leftover
         branch whose commits are all in the base already)."""
         return self.writer.write(
@@ -198,9 +226,9 @@ class ActionService:
         return pr.html_url
 
     @contextmanager
-    def _lock(self, path: str) -> Iterator[None]:
+    def _lock(self, key: str) -> Iterator[None]:
         with self._guard:
-            lock = self._locks.setdefault(path, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             yield
 
@@ -250,7 +278,7 @@ class _Call:
     """One call as it goes: what its audit entry says."""
 
     action: str
-    request: CreateApplicationInput | PromoteImageInput
+    request: ActionInput
     started: float
     entry_id: int | None = None  # written before the first push
     branch: str | None = None
@@ -287,4 +315,6 @@ def _summary(plan: Plan, dry_run: bool, changed: bool, url: str | None, branch: 
         return f"nothing to change: {plan.path} already says this"
     if dry_run:
         return f"dry run: {plan.title.lower()} ({plan.path}); nothing written"
+    if plan.direct:
+        return f"{plan.title}: committed on {branch}"
     return f"{plan.title}: {url or f'branch {branch}'}"

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.problems import Problem
 from catalog_service.domain.review import check_text
-from catalog_service.errors import AuthenticationError, NotReadyError
+from catalog_service.errors import AuthenticationError, ForbiddenError, NotReadyError
 from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.service import Services
 
@@ -44,17 +45,42 @@ CurrentSnapshot = Annotated[Snapshot, Depends(current_snapshot)]
 
 def require_token(request: Request, services: ServicesDep) -> None:
     """``Authorization: Bearer <token>`` with one of ``auth.tokens``."""
-    tokens = [token.get_secret_value().encode() for token in services.settings.auth.tokens]
+    auth = services.settings.auth
+    presented = _presented(request, bool(auth.tokens))
+    if _matches(presented, auth.tokens):
+        return
+    if _matches(presented, auth.ciTokens):
+        raise ForbiddenError("this token is one of auth.ciTokens: it may call set-version only")
+    raise AuthenticationError("the bearer token is not one of the configured auth.tokens")
+
+
+def require_ci_token(request: Request, services: ServicesDep) -> None:
+    """``Authorization: Bearer <token>`` with one of ``auth.tokens`` or ``auth.ciTokens``."""
+    auth = services.settings.auth
+    presented = _presented(request, bool(auth.tokens or auth.ciTokens))
+    if not _matches(presented, [*auth.tokens, *auth.ciTokens]):
+        raise AuthenticationError(
+            "the bearer token is not one of the configured auth.tokens or auth.ciTokens"
+        )
+
+
+def _presented(request: Request, configured: bool) -> bytes:
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    if not tokens:
+    if not configured:
         raise AuthenticationError("write endpoints are disabled: no auth.tokens are configured")
     if scheme.lower() != "bearer" or not presented:
         raise AuthenticationError("send Authorization: Bearer <token>")
-    if not any(hmac.compare_digest(presented.encode(), token) for token in tokens):
-        raise AuthenticationError("the bearer token is not one of the configured auth.tokens")
+    return presented.encode()
+
+
+def _matches(presented: bytes, tokens: Sequence[SecretStr]) -> bool:
+    return any(
+        hmac.compare_digest(presented, token.get_secret_value().encode()) for token in tokens
+    )
 
 
 TokenRequired = Depends(require_token)
+CiTokenRequired = Depends(require_ci_token)
 
 
 def database_session(services: ServicesDep) -> Iterator[Session]:

@@ -21,10 +21,24 @@ from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
     PromoteImageInput,
+    SetVersionInput,
 )
 from catalog_service.actions.service import ACTIONS, ActionService
-from catalog_service.errors import AuthenticationError, CatalogError, NotFoundError, NotReadyError
-from catalog_service.http.deps import ServicesDep, TokenRequired, get_services, require_token
+from catalog_service.errors import (
+    AuthenticationError,
+    CatalogError,
+    ForbiddenError,
+    NotFoundError,
+    NotReadyError,
+)
+from catalog_service.http.deps import (
+    CiTokenRequired,
+    ServicesDep,
+    TokenRequired,
+    get_services,
+    require_ci_token,
+    require_token,
+)
 from catalog_service.http.errors import status_for, validation_message
 from catalog_service.http.schemas import ErrorResponse
 from catalog_service.service import Services
@@ -72,17 +86,18 @@ async def _audit_refusal(request: Request, action: str, error: Exception, durati
         body=body,
         outcome="rejected" if status < 500 else "failed",
         message=message,
-        authenticated=_authenticated(request, services),
+        authenticated=_authenticated(request, services, action),
         duration_seconds=duration,
     )
 
 
-def _authenticated(request: Request, services: Services) -> bool:
+def _authenticated(request: Request, services: Services, action: str) -> bool:
     """Whether the token is right; checked here too, since a body that is not JSON is refused
     before the token is looked at. Only then is the body's ``requestedBy`` believed."""
+    check = require_ci_token if action == "set-version" else require_token
     try:
-        require_token(request, services)
-    except AuthenticationError:
+        check(request, services)
+    except (AuthenticationError, ForbiddenError):
         return False
     return True
 
@@ -129,6 +144,20 @@ def promote_image(request: PromoteImageInput, actions: Actions, http: Request) -
     """Copies ``from``'s version into the next environment (or ``to``)."""
     http.state.action_audited = True  # from here on the action audits the call itself
     return actions.promote_image(request)
+
+
+@router.post(
+    "/api/v1/actions/set-version",
+    response_model=ActionResult,
+    responses=_ERRORS,
+    dependencies=[CiTokenRequired],
+    summary="Set the version of the first environment (what CI does after a build)",
+)
+def set_version(request: SetVersionInput, actions: Actions, http: Request) -> ActionResult:
+    """A commit on the GitOps branch, or a pull request with ``actions.setVersion.pullRequest``;
+    ``auth.ciTokens`` may call this action and nothing else."""
+    http.state.action_audited = True  # from here on the action audits the call itself
+    return actions.set_version(request)
 
 
 @router.post(
