@@ -18,6 +18,7 @@ never contain secret values.
     │   └── GitHubUnavailableError  5xx or no connection, still after the bounded retries
     ├── DatabaseError           the database cannot be reached or migrated; try again later
     ├── GitWriteError           a branch could not be pushed to the GitOps repository
+    │   └── BranchMovedError        another writer pushed the branch meanwhile (retried)
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── ForbiddenError      the requester may not do this (a protected environment)

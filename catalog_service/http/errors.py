@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog_service.errors import (
     AuthenticationError,
+    BranchMovedError,
     BusyError,
     CatalogError,
     ConfigurationError,
@@ -59,6 +60,7 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (NotReadyError, 503),
     (DatabaseError, 503),
     (SourceError, 502),
+    (BranchMovedError, 502),  # the action looks again first; answered only if it persists
     (GitWriteError, 502),
     (GitHubPermissionError, 502),
     (GitHubNotFoundError, 502),
