@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import git
-
 from catalog_service.settings import Settings, load_settings
 from catalog_service.sources.mirror import MARKER
+from catalog_service.sources.process import GitRunner, hardened_env
 
 DEMO_TOKEN = "demo-token-0123456789"
+_AUTHOR = {"user.name": "Demo Developer", "user.email": "demo@acme.example"}
 
 
 def examples_dir() -> Path:
@@ -32,12 +32,7 @@ def prepare_demo(workdir: Path, reset: bool = False) -> Settings:
     if not (repository / ".git").is_dir():
         shutil.rmtree(repository, ignore_errors=True)
         shutil.copytree(examples / "gitops", repository)
-        repo = git.Repo.init(repository, initial_branch="main")
-        with repo.config_writer() as config:
-            config.set_value("user", "name", "Demo Developer")
-            config.set_value("user", "email", "demo@acme.example")
-        repo.git.add("--all")
-        repo.git.commit("--message", "Demo GitOps repository", "--no-gpg-sign")
+        _commit_all(repository, "Demo GitOps repository")
     mirror = workdir / "mirror"
     if (mirror / "HEAD").is_file() and not (mirror / MARKER).exists():
         # The demo's own folder, where an earlier version kept its mirror without the marker.
@@ -46,3 +41,16 @@ def prepare_demo(workdir: Path, reset: bool = False) -> Settings:
     source = settings.source.model_copy(update={"url": str(repository), "cacheDir": mirror})
     database = settings.database.model_copy(update={"url": f"sqlite:///{workdir / 'catalog.db'}"})
     return settings.model_copy(update={"source": source, "database": database})
+
+
+def _commit_all(repository: Path, message: str) -> None:
+    """``repository`` a git repository on ``main`` whose one commit holds every file in it."""
+    runner = GitRunner(60, hardened_env(repository.parent))
+    try:
+        runner.run(["init", "--quiet", "--initial-branch=main", str(repository)])
+        for key, value in _AUTHOR.items():  # the repository's own: a visitor's commits work too
+            runner.run(["config", key, value], cwd=repository)
+        runner.run(["add", "--all"], cwd=repository)
+        runner.run(["commit", "--quiet", "--no-gpg-sign", "--message", message], cwd=repository)
+    finally:
+        runner.close()

@@ -18,6 +18,7 @@ never contain secret values.
     │   └── GitHubUnavailableError  5xx or no connection, still after the bounded retries
     ├── DatabaseError           the database cannot be reached or migrated; try again later
     ├── GitWriteError           a branch could not be pushed to the GitOps repository
+    │   └── BranchMovedError        another writer pushed the branch meanwhile (retried)
     ├── IdentityUnavailableError Backstage's keys cannot be fetched: no user token can be checked
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
@@ -184,6 +185,10 @@ class IdentityUnavailableError(CatalogError):
     token cannot be checked: the call is refused (never accepted unchecked); try again later."""
 
     code = "identity_unavailable"
+
+
+class BranchMovedError(GitWriteError):
+    """A branch pushed with a lease had moved (another writer pushed it meanwhile)."""
 
 
 class ManifestInvalidError(RequestError):

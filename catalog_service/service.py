@@ -90,6 +90,8 @@ class Services:
 
     def close(self) -> None:
         """Stop what the parts run; the ingestor too when it was built here."""
+        if self.actions is not None:
+            self.actions.close()  # a push in flight is killed, never lands after the stop
         if self.owns_ingestor:
             self.ingestor.close()
         self.validations.close()

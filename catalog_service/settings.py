@@ -170,6 +170,10 @@ class AuthSettings(_Section):
         description="Tokens (for automation) whose callers' requestedBy and requestedByGroups are"
         " believed for protected environments; they authenticate like auth.tokens",
     )
+    ciTokens: list[SecretToken] = Field(
+        default_factory=list,
+        description="Tokens that may call the set-version action and nothing else (for CI)",
+    )
     backstage: BackstageIdentitySettings | None = Field(
         None, description="Verify the Backstage user token sent in X-Backstage-Token"
     )
@@ -212,6 +216,14 @@ EnvironmentName = Annotated[str, Field(pattern=DNS_LABEL, max_length=40)]
 MANIFEST_PATH_FIELDS = frozenset({"system", "name"})
 
 
+class SetVersionSettings(_Section):
+    """The set-version action (docs/self-service.md)."""
+
+    pullRequest: bool = Field(
+        False, description="Open a pull request instead of committing on the GitOps branch"
+    )
+
+
 class ActionsSettings(_Section):
     """The self-service actions (docs/self-service.md)."""
 
@@ -220,6 +232,7 @@ class ActionsSettings(_Section):
         min_length=1,
         description="Where create-application writes; {system} and {name} are filled in",
     )
+    setVersion: SetVersionSettings = SetVersionSettings()
 
     @field_validator("manifestPath")
     @classmethod

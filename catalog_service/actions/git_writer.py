@@ -6,17 +6,19 @@ mirror, so a fetch transfers only what it lacks): files are read and written as 
 no symbolic link in the repository can redirect a write, and a 10,000-manifest repository costs
 no checkout. The folder is removed afterwards, also on failure. A push rejected because the
 branch moved (another writer got there first) is retried on the new tip with the edit function
-applied again, so no update is lost.
+applied again, so no update is lost; a branch rebuilt from the base (``replace``) is pushed with a
+lease, so a branch that moved since it was inspected is never overwritten.
+
+Every git process runs through the source's :class:`GitRunner`: a deadline, its own process
+group, the same hardened environment, and all of them killed by :meth:`GitWriter.close` at
+shutdown, so no push lands after the service has stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,9 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalog_service.actions.git_paths import Identity, check_branch, check_path
-from catalog_service.errors import GitWriteError, InvalidRequestError, ManifestEditError
+from catalog_service.errors import (
+    BranchMovedError,
+    GitWriteError,
+    InvalidRequestError,
+    ManifestEditError,
+)
 from catalog_service.sources.credentials import GitCredentials, Token
-from catalog_service.sources.git import redacted_url
+from catalog_service.sources.process import (
+    GitFailedError,
+    GitRunner,
+    GitStoppedError,
+    GitTimeoutError,
+    hardened_env,
+)
+from catalog_service.sources.urls import redacted_url
 
 # path -> current bytes (None: absent) gives path -> new bytes (None: delete)
 EditFunction = Callable[[Mapping[str, bytes | None]], Mapping[str, bytes | None]]
@@ -46,6 +60,18 @@ _MOVED = (
     "reference already exists",
     "incorrect old value",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class BranchChange:
+    """What a branch on the remote changes, from where it left the base."""
+
+    head: str  # the branch's tip
+    merge_base: str | None  # where it left the base; None: it shares no history with the base
+    merged: bool  # every commit of it is in the base already
+    paths: tuple[str, ...]  # the paths it changes from its merge base with the base
+    before: dict[str, bytes | None]  # the inspected paths at the merge base
+    after: dict[str, bytes | None]  # and at the branch's tip
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +117,12 @@ class GitWriter:
         self.reference = reference
         # Asked again for each fetch, push or listing: an App's installation token expires.
         self._credentials = GitCredentials(url, token=token)
+        ceiling = Path(temp_root or tempfile.gettempdir())
+        self._runner = GitRunner(timeout, hardened_env(ceiling))
+
+    def close(self) -> None:
+        """Kill the git processes still running (their whole process groups), start no more."""
+        self._runner.close()
 
     # -- remote branches ------------------------------------------------------------------------
 
@@ -115,6 +147,44 @@ class GitWriter:
                 raise GitWriteError(self._describe("delete branch", branch, error)) from None
         return True
 
+    def inspect(self, base: str, branch: str, paths: Sequence[str]) -> BranchChange | None:
+        """What ``branch`` changes from its merge base with ``base`` (None: no such branch)."""
+        check_branch(base)
+        check_branch(branch)
+        wanted = tuple(check_path(path, self.roots) for path in paths)
+        heads = self._remote_heads(branch, base)
+        if branch not in heads:
+            return None
+        if base not in heads:
+            raise GitWriteError(f"cannot write to {self.display_url}: no branch {base!r}")
+        with self._workspace() as folder:
+            self._init(folder)
+            refs = [f"+refs/heads/{name}:refs/heads/{name}" for name in (base, branch)]
+            try:
+                self._git(["fetch", "--quiet", "--no-tags", self.url, *refs], cwd=folder)
+            except _GitFailedError as error:
+                raise GitWriteError(self._describe("fetch", branch, error)) from None
+            head = self._rev(folder, branch)
+            try:
+                merge_base = self._git(["merge-base", base, branch], cwd=folder).strip()
+            except _GitFailedError:  # no common history: nothing of it can be the base's
+                return BranchChange(head, None, False, (), {}, {})
+            changed = self._git(
+                ["diff", "--name-only", "-z", "--no-renames", merge_base, head], cwd=folder
+            )
+            return BranchChange(
+                head=head,
+                merge_base=merge_base,
+                merged=merge_base == head,
+                paths=tuple(filter(None, changed.split("\0"))),
+                before=self._read(folder, merge_base, wanted),
+                after=self._read(folder, head, wanted),
+            )
+
+    def _rev(self, folder: Path, branch: str) -> str:
+        ref = f"refs/heads/{branch}^{{commit}}"
+        return self._git(["rev-parse", "--verify", ref], cwd=folder).strip()
+
     # -- writing --------------------------------------------------------------------------------
 
     def write(
@@ -127,13 +197,45 @@ class GitWriter:
         message: str,
         author: Identity,
         committer: Identity | None = None,
+        expect: str | None = None,
     ) -> WriteResult:
         """Apply ``edit`` to ``paths`` on ``branch`` (created from ``base`` when it does not exist,
-        built on its tip when it does) and push it."""
+        built on its tip when it does) and push it.
+
+        With ``expect``, the branch is built from the base instead and pushed only if it is still
+        absent (``""``) or still at the commit ``expect`` names: BranchMovedError otherwise."""
         check_branch(base)
-        check_branch(branch)
         if branch == base:
             raise InvalidRequestError(f"refusing to write to the base branch {base!r} directly")
+        return self._write(base, branch, paths, edit, message, author, committer, expect)
+
+    def commit(
+        self,
+        *,
+        branch: str,
+        paths: Sequence[str],
+        edit: EditFunction,
+        message: str,
+        author: Identity,
+        committer: Identity | None = None,
+    ) -> WriteResult:
+        """Apply ``edit`` to ``paths`` on ``branch``'s tip and push it there: a fast-forward only.
+        A branch that moved meanwhile is fetched again and the edit applied to its new tip; never
+        a force-push."""
+        return self._write(branch, branch, paths, edit, message, author, committer, None)
+
+    def _write(
+        self,
+        base: str,
+        branch: str,
+        paths: Sequence[str],
+        edit: EditFunction,
+        message: str,
+        author: Identity,
+        committer: Identity | None,
+        expect: str | None,
+    ) -> WriteResult:
+        check_branch(branch)
         wanted = tuple(check_path(path, self.roots) for path in paths)
         if not wanted:
             raise InvalidRequestError("nothing to write: no path given")
@@ -141,7 +243,7 @@ class GitWriter:
         with self._workspace() as folder:
             self._init(folder)
             for attempt in range(1, self.attempts + 1):
-                parent = self._fetch_start(folder, base, branch)
+                parent = self._fetch_start(folder, base, None if expect is not None else branch)
                 current = self._read(folder, parent, wanted)
                 new = edit(dict(current))
                 unknown = sorted(set(new) - set(wanted))
@@ -150,8 +252,13 @@ class GitWriter:
                 if all(new.get(path, current[path]) == current[path] for path in wanted):
                     return WriteResult(branch, parent, False, attempt)
                 commit = self._commit(folder, parent, new, message, identity)
-                if self._push(folder, commit, branch):
+                if self._push(folder, commit, branch, expect):
                     return WriteResult(branch, commit, True, attempt)
+                if expect is not None:
+                    raise BranchMovedError(
+                        f"cannot push {branch!r} to {self.display_url}: another writer pushed it"
+                        " meanwhile; try again"
+                    )
                 time.sleep(random.uniform(0.01, 0.05 * attempt))  # let the other writer finish
         raise GitWriteError(
             f"cannot push {branch!r} to {self.display_url}: the branch kept moving during"
@@ -164,9 +271,9 @@ class GitWriter:
         if objects is not None and objects.is_dir():
             (folder / "objects" / "info" / "alternates").write_text(f"{objects.resolve()}\n")
 
-    def _fetch_start(self, folder: Path, base: str, branch: str) -> str:
-        """Fetch the tip to build on (the branch if it exists, else the base); answer it."""
-        heads = self._remote_heads(branch, base)
+    def _fetch_start(self, folder: Path, base: str, branch: str | None) -> str:
+        """Fetch the tip to build on (the branch if given and it exists, else the base)."""
+        heads = self._remote_heads(*([branch] if branch else []), base)
         start = branch if branch in heads else base
         if start not in heads:
             raise GitWriteError(f"cannot write to {self.display_url}: no branch {base!r}")
@@ -180,7 +287,7 @@ class GitWriter:
             )
         except _GitFailedError as error:
             raise GitWriteError(self._describe("fetch", start, error)) from None
-        return self._git(["rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=folder).strip()
+        return self._rev(folder, start)
 
     def _read(self, folder: Path, commit: str, paths: Sequence[str]) -> dict[str, bytes | None]:
         listing = self._git(["ls-tree", "-z", commit, "--", *paths], cwd=folder)
@@ -227,11 +334,14 @@ class GitWriter:
             stdin=message.encode(),
         ).strip()
 
-    def _push(self, folder: Path, commit: str, branch: str) -> bool:
-        """Push; False when the branch moved under us (retry), GitWriteError on any refusal."""
+    def _push(self, folder: Path, commit: str, branch: str, expect: str | None) -> bool:
+        """Push; False when the branch moved under us (retry), GitWriteError on any refusal.
+        With ``expect``, only if the branch is still absent (``""``) or at that commit."""
+        ref = f"refs/heads/{branch}"
+        lease = [f"--force-with-lease={ref}:{expect}"] if expect is not None else []
         try:
             self._git(
-                ["push", "--porcelain", "--no-verify", self.url, f"{commit}:refs/heads/{branch}"],
+                ["push", "--porcelain", "--no-verify", *lease, self.url, f"{commit}:{ref}"],
                 cwd=folder,
             )
         except _GitFailedError as error:
@@ -282,39 +392,27 @@ class GitWriter:
         env: Mapping[str, str] | None = None,
         stdin: bytes | None = None,
     ) -> bytes:
-        """Run git in its own process group (its helpers die with it) within the deadline."""
-        process = subprocess.Popen(
-            ["git", *args],
-            cwd=cwd,
-            env=os.environ | self._env(remote=self.url in args) | dict(env or {}),
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        """Run git through the runner: its own process group, a deadline, killed at close."""
         try:
-            out, err = process.communicate(stdin, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            process.communicate()
+            return self._runner.run(
+                args, cwd=cwd, env=self._env(remote=self.url in args) | dict(env or {}), stdin=stdin
+            )
+        except GitFailedError as failure:
+            raise _GitFailedError(args, failure.status, failure.stdout + failure.stderr) from None
+        except GitTimeoutError:
             raise GitWriteError(
                 f"git {args[0]} on {self.display_url} did not finish within {self.timeout:g} s"
                 " and was stopped"
             ) from None
-        except BaseException:
-            _kill_group(process)
-            process.communicate()
-            raise
-        if process.returncode != 0:
-            text = (out + err).decode("utf-8", "replace")
-            raise _GitFailedError(args, process.returncode, text)
-        return out
+        except GitStoppedError:
+            raise GitWriteError(
+                f"git {args[0]} on {self.display_url} was stopped: the service is shutting down"
+            ) from None
 
     def _env(self, *, remote: bool) -> dict[str, str]:
         """Credentials only for the processes that talk to the remote (its URL is in their
         arguments): local work never asks for a token."""
-        env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_ALL": "C"}
-        return env | self._credentials.env() if remote else env
+        return self._credentials.env() if remote else {}
 
     def _describe(self, what: str, branch: str, error: _GitFailedError) -> str:
         lines = [line.strip() for line in error.output.splitlines() if line.strip()]
@@ -332,8 +430,3 @@ def _identity_env(author: Identity, committer: Identity) -> dict[str, str]:
         "GIT_COMMITTER_NAME": committer.name,
         "GIT_COMMITTER_EMAIL": committer.email,
     }
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)

@@ -27,7 +27,14 @@ from catalog_service.actions.new_manifest import (
 from catalog_service.domain.loading import ProblemList, documents
 from catalog_service.errors import InvalidRequestError, ManifestEditError, NotFoundError
 
-__all__ = ["Edit", "NewApplication", "promote_version", "render_new_manifest", "unified_diff"]
+__all__ = [
+    "Edit",
+    "NewApplication",
+    "promote_version",
+    "render_new_manifest",
+    "set_version",
+    "unified_diff",
+]
 
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _HUNK = re.compile(r"@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@\n\Z")
@@ -41,6 +48,7 @@ class Edit:
     new_text: str
     changed: bool
     diff: str
+    version: str  # the version promoted (the source environment's, as the manifest says)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +82,40 @@ def promote_version(
     # Only that document is read and edited: a 1 MiB file of many documents stays cheap. Blank
     # lines in front keep the reader's line numbers those of the file.
     padding = "\n" * text.count("\n", 0, start)
-    edited = _promote(
+    version, edited = _promote(
         path, padding + text[start:end], application, source_env, target_env, environment_order
     )
     if edited is None:
-        return Edit(text, False, "")
+        return Edit(text, False, "", version)
     new_text = text[:start] + edited[len(padding) :] + text[end:]
-    return Edit(new_text, True, unified_diff(path, text, new_text))
+    return Edit(new_text, True, unified_diff(path, text, new_text), version)
+
+
+def set_version(text: str, application: str, environment: str, version: str, *, path: str) -> Edit:
+    """Set ``spec.environments.<environment>.version`` of ``application`` to ``version``: one
+    scalar replaced, everything else as it was. Raises NotFoundError (no such application, or it
+    does not list the environment) and ManifestEditError (as :func:`promote_version`)."""
+    start, end = _document_span(path, text, application)
+    padding = "\n" * text.count("\n", 0, start)
+    document_text = padding + text[start:end]
+    values, document = _find_application(path, document_text, application)
+    node, environments = _environments(path, document, application)
+    if environment not in environments:
+        have = ", ".join(environments) or "none"
+        raise NotFoundError(
+            f"{_where(path, node)}: {application!r} has no environment {environment!r}"
+            f" (it has: {have}); add it to the manifest first"
+        )
+    entry = environments[environment]
+    current = entry.get("version") if isinstance(entry, dict) else None
+    if current == version:
+        return Edit(text, False, "", version)
+    edited = _replace_version(path, document_text, node, environment, version)
+    expected = copy.deepcopy(values)
+    expected[document.index]["spec"]["environments"][environment]["version"] = version
+    _check(path, edited, expected)
+    new_text = text[:start] + edited[len(padding) :] + text[end:]
+    return Edit(new_text, True, unified_diff(path, text, new_text), version)
 
 
 def _promote(
@@ -90,14 +125,14 @@ def _promote(
     source_env: str,
     target_env: str,
     environment_order: Sequence[str],
-) -> str | None:
-    """The edited text, or None when the target already runs that version."""
+) -> tuple[str, str | None]:
+    """The version and the edited text (None when the target already runs that version)."""
     values, document = _find_application(path, text, application)
     environments_node, environments = _environments(path, document, application)
     version = _source_version(path, environments_node, environments, application, source_env)
     target = environments.get(target_env)
     if isinstance(target, dict) and target.get("version") == version:
-        return None
+        return version, None
     if target is None:
         new_text = _insert_environment(
             text, environments_node, source_env, target_env, version, environment_order
@@ -108,7 +143,7 @@ def _promote(
     expected_envs = expected[document.index]["spec"]["environments"]
     expected_envs.setdefault(target_env, {})["version"] = version
     _check(path, new_text, expected)
-    return new_text
+    return version, new_text
 
 
 def _document_span(path: str, text: str, application: str) -> tuple[int, int]:

@@ -3,40 +3,51 @@ refusals (409, 403, 404, 422) come from here, and so does the diff a dry run ans
 
 A plan carries its edit as a function of the file's current bytes: the writer applies it again on
 whatever tip it builds on, so an edit never overwrites a change made since the catalog was read.
+
+A plan's branch is named after what it changes (a short hash of the path and the content), so two
+different requests never share a branch, and the same request again finds its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import yaml
-
 from catalog_service.actions.git_paths import check_path
+from catalog_service.actions.git_writer import BranchChange
 from catalog_service.actions.manifest_edits import (
     NewApplication,
     promote_version,
     render_new_manifest,
+    set_version,
     unified_diff,
 )
 from catalog_service.actions.requester import Requester, check_protected
-from catalog_service.actions.schemas import CreateApplicationInput, PromoteImageInput
+from catalog_service.actions.schemas import (
+    CreateApplicationInput,
+    PromoteImageInput,
+    SetVersionInput,
+)
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.problems import ERROR
 from catalog_service.domain.review import check_text
 from catalog_service.errors import (
     ConflictError,
+    InvalidRequestError,
     ManifestEditError,
     ManifestInvalidError,
     NotFoundError,
+    RequestError,
 )
 from catalog_service.settings import Settings
 
 # The bytes of a file at the catalog's revision (None: no such file).
 FileReader = Callable[[str], bytes | None]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_HASH_LENGTH = 10  # hex digits: 40 bits, no collision among a repository's branches
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +60,7 @@ class Plan:
     edit: Callable[[bytes | None], bytes | None]  # the current file -> the new one
     title: str
     summary: str  # what the pull request does, for its body
+    direct: bool = False  # committed on the GitOps branch itself, no pull request
 
 
 def plan_create(
@@ -93,7 +105,7 @@ def plan_create(
     return Plan(
         action="create-application",
         path=path,
-        branch=f"idp/create-{request.name}",
+        branch=branch_name(f"idp/create-{request.name}", path, text),
         diff=unified_diff(path, "", text),
         changed=True,
         edit=edit,
@@ -145,11 +157,9 @@ def plan_promote(
     data = read(path)
     if data is None:
         raise NotFoundError(f"{path} is not in the catalog's revision; refresh and try again")
-    text = data.decode("utf-8")
+    text = _text(path, data)
     result = promote_version(text, request.application, source, target, order, path=path)
-    version = _version(text, request.application, source)
-    if version is None:  # promote_version found it; a reader disagreeing is a broken file
-        raise ManifestEditError(f"{path}: no version in {source!r} to promote")
+    version = result.version
     if request.version is not None and request.version != version:
         raise ConflictError(
             f"{request.application!r} runs {version!r} in {source!r}, not {request.version!r}:"
@@ -160,23 +170,80 @@ def plan_promote(
     def edit(current: bytes | None) -> bytes | None:
         if current is None:
             raise ConflictError(f"{path} was removed since the catalog was read; nothing written")
-        now = current.decode("utf-8")
-        if _version(now, app, source) != version:
+        now = promote_version(_text(path, current), app, source, target, order, path=path)
+        if now.version != version:
             raise ConflictError(
                 f"{app!r} no longer runs {version!r} in {source!r} (it changed since the catalog"
                 " was read); refresh and try again"
             )
-        return promote_version(now, app, source, target, order, path=path).new_text.encode()
+        return now.new_text.encode()
 
     return Plan(
         action="promote-image",
         path=path,
-        branch=f"idp/promote-{app}-{target}-{_UNSAFE.sub('-', version)}",
+        branch=branch_name(
+            f"idp/promote-{app}-{target}-{_UNSAFE.sub('-', version)[:48]}",
+            path,
+            app,
+            source,
+            target,
+            version,
+        ),
         diff=result.diff,
         changed=result.changed,
         edit=edit,
         title=f"Promote {app} {version} to {target}",
         summary=f"Promotes `{app}` version `{version}` from `{source}` to `{target}` in `{path}`.",
+    )
+
+
+def plan_set_version(
+    request: SetVersionInput, settings: Settings, catalog: Catalog, read: FileReader
+) -> Plan:
+    """Set the version of the first environment of the order (what CI does after a build):
+    refused for any other environment (400), or when the application or its first environment
+    is not there (404)."""
+    first = settings.environments[0]
+    if request.environment is not None and request.environment != first:
+        raise InvalidRequestError(
+            f"set-version sets the first environment only ({first!r}), not"
+            f" {request.environment!r}; promote from {first!r} with promote-image"
+        )
+    app, version = request.application, request.version
+    path = catalog.declared.get(app)
+    if path is None:
+        raise NotFoundError(f"no application named {app!r} in the catalog")
+    data = read(path)
+    if data is None:
+        raise NotFoundError(f"{path} is not in the catalog's revision; refresh and try again")
+    result = set_version(_text(path, data), app, first, version, path=path)
+
+    def edit(current: bytes | None) -> bytes | None:
+        if current is None:
+            raise ConflictError(f"{path} was removed since the catalog was read; nothing written")
+        return set_version(_text(path, current), app, first, version, path=path).new_text.encode()
+
+    pull_request = settings.actions.setVersion.pullRequest
+    return Plan(
+        action="set-version",
+        path=path,
+        branch=(
+            branch_name(
+                f"idp/set-version-{app}-{first}-{_UNSAFE.sub('-', version)[:48]}",
+                path,
+                app,
+                first,
+                version,
+            )
+            if pull_request
+            else settings.source.branch
+        ),
+        diff=result.diff,
+        changed=result.changed,
+        edit=edit,
+        title=f"Set {app} {version} in {first}",
+        summary=f"Sets `{app}` to version `{version}` in `{first}` in `{path}`.",
+        direct=not pull_request,
     )
 
 
@@ -199,15 +266,36 @@ def _step(request: PromoteImageInput, order: Sequence[str]) -> tuple[str, str]:
     return source, target
 
 
-def _version(text: str, application: str, environment: str) -> str | None:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    for document in yaml.load_all(text, Loader=loader):
-        if (
-            isinstance(document, Mapping)
-            and document.get("kind") == "Application"
-            and (document.get("metadata") or {}).get("name") == application
-        ):
-            envs = (document.get("spec") or {}).get("environments") or {}
-            version = (envs.get(environment) or {}).get("version")
-            return version if isinstance(version, str) else None
+def branch_difference(plan: Plan, found: BranchChange) -> str | None:
+    """None when the branch changes exactly what ``plan`` would, from where it left the base
+    (the same request again); otherwise what differs, for a 409."""
+    if found.merge_base is None:
+        return "it shares no history with the base branch"
+    others = [path for path in found.paths if path != plan.path]
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        return f"it also changes {shown}"
+    before, after = found.before.get(plan.path), found.after.get(plan.path)
+    try:
+        wanted = plan.edit(before)
+    except RequestError as error:
+        return f"this request cannot be applied where it left {plan.path}: {error.message}"
+    if wanted != after:
+        return f"its {plan.path} is not what this request writes"
     return None
+
+
+def branch_name(readable: str, *content: str) -> str:
+    """``readable`` and a short hash of ``content``: versions that read alike (``1.0.0+rc.1``,
+    ``1.0.0-rc.1``) or one name in two systems give two branches, never one."""
+    digest = hashlib.sha256("\0".join(content).encode("utf-8", "surrogatepass")).hexdigest()
+    readable = re.sub(r"\.{2,}", ".", readable).rstrip(".-")
+    return f"{readable}-{digest[:_HASH_LENGTH]}"
+
+
+def _text(path: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ManifestEditError(f"{path}:{line}:1: the file is not UTF-8 text") from None

@@ -91,6 +91,14 @@ class PromoteImageInput(_Input):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class SetVersionInput(_Input):
+    application: Name = Field(description="The application whose first environment is set")
+    version: Version = Field(description="The version to run there, e.g. the commit's short SHA")
+    environment: Name | None = Field(
+        None, description="Optional: must be the first environment of the order"
+    )
+
+
 class ActionResult(BaseModel):
     """What an action answers."""
 

@@ -86,3 +86,26 @@ def count_by_action_outcome(session: Session) -> dict[tuple[str, str], int]:
         AuditEntry.action, AuditEntry.outcome
     )
     return {(action, outcome): count for action, outcome, count in session.execute(query)}
+
+
+def complete(
+    session: Session,
+    entry_id: int,
+    *,
+    outcome: Outcome,
+    message: str,
+    branch: str | None,
+    pull_request_url: str | None,
+    duration_seconds: float,
+) -> bool:
+    """Complete the entry an action wrote before its first push (docs/self-service.md); False
+    when there is no such entry (removed by hand meanwhile)."""
+    entry = session.get(AuditEntry, entry_id)
+    if entry is None:
+        return False
+    entry.outcome = outcome
+    entry.message = message
+    entry.branch = branch
+    entry.pull_request_url = pull_request_url
+    entry.duration_seconds = duration_seconds
+    return True

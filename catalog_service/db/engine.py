@@ -25,12 +25,13 @@ from sqlalchemy.exc import (
     NoSuchModuleError,
     OperationalError,
 )
-from sqlalchemy.exc import TimeoutError as SATimeoutError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog_service.errors import DatabaseError
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POOL_TIMEOUT_SECONDS = 30.0  # SQLAlchemy's: how long a session waits for a pooled connection
 URL_HELP = "sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME"
 
 
@@ -67,26 +68,28 @@ def describe(error: BaseException, url: str | URL) -> str:
     return re.sub(r"://([^:/@\s]+):[^@\s]*@", r"://\1:***@", text)
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, pool_timeout: float = POOL_TIMEOUT_SECONDS) -> Engine:
     """An engine for ``database.url``; connects lazily (the first session or :func:`upgrade`)."""
     parsed = parse_url(url)
     try:
         if parsed.get_backend_name() == "sqlite":
-            return _sqlite_engine(parsed)
+            return _sqlite_engine(parsed, pool_timeout)
         # pre_ping: a replica outlives PostgreSQL restarts without failing the first request.
-        return sqlalchemy.create_engine(parsed, pool_pre_ping=True)
+        return sqlalchemy.create_engine(parsed, pool_pre_ping=True, pool_timeout=pool_timeout)
     except (NoSuchModuleError, ArgumentError) as error:
         raise DatabaseError(f"database {redact(parsed)}: {describe(error, parsed)}") from None
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, pool_timeout: float) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         try:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DatabaseError(f"cannot create the folder of {database}: {error}") from None
-    engine = sqlalchemy.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+    engine = sqlalchemy.create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, pool_timeout=pool_timeout
+    )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -133,9 +136,10 @@ class DatabaseHealth:
 class Database:
     """An engine and its sessions; ``session()`` is one transaction (commit, or roll back)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_timeout: float = POOL_TIMEOUT_SECONDS) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_timeout)
+        self._pool_timeout = pool_timeout
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.health = DatabaseHealth()
 
@@ -152,10 +156,17 @@ class Database:
         try:
             with self._sessions.begin() as session:
                 yield session
-        except (OperationalError, InterfaceError, SATimeoutError) as error:
+        except (OperationalError, InterfaceError) as error:
             message = f"database {redact(self.url)}: {describe(error, self.url)}"
             self.health.failed(message)
             raise DatabaseError(message) from error
+        except PoolTimeoutError as error:
+            # Every connection is busy (waiting on a lock another process holds, or on slow
+            # queries): say so, without SQLAlchemy's text, which names its pool's internals.
+            raise DatabaseError(
+                f"database {redact(self.url)}: too busy, no connection of the pool became free"
+                f" within {self._pool_timeout:g} s; try again"
+            ) from error
         self.health.succeeded()
 
     def dispose(self) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.problems import Problem
 from catalog_service.domain.review import check_text
-from catalog_service.errors import AuthenticationError, NotReadyError
+from catalog_service.errors import AuthenticationError, ForbiddenError, NotReadyError
 from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.service import Services
 
@@ -44,13 +44,34 @@ CurrentSnapshot = Annotated[Snapshot, Depends(current_snapshot)]
 
 
 def require_token(request: Request, services: ServicesDep) -> None:
-    """``Authorization: Bearer <token>`` with one of ``auth.tokens`` or ``auth.trustedTokens``."""
-    if not services.settings.auth.all_tokens():
+    """``Authorization: Bearer <token>`` with one of ``auth.tokens`` or ``auth.trustedTokens``
+    (a token of ``auth.ciTokens`` is refused with 403: it may call set-version only)."""
+    auth = services.settings.auth
+    _require_presented(request, bool(auth.all_tokens()))
+    if _matches(request, auth.all_tokens()):
+        return
+    if _matches(request, auth.ciTokens):
+        raise ForbiddenError("this token is one of auth.ciTokens: it may call set-version only")
+    raise AuthenticationError("the bearer token is not one of the configured auth.tokens")
+
+
+def require_ci_token(request: Request, services: ServicesDep) -> None:
+    """``Authorization: Bearer <token>`` with one of ``auth.tokens``, ``auth.trustedTokens`` or
+    ``auth.ciTokens``."""
+    auth = services.settings.auth
+    tokens = [*auth.all_tokens(), *auth.ciTokens]
+    _require_presented(request, bool(tokens))
+    if not _matches(request, tokens):
+        raise AuthenticationError(
+            "the bearer token is not one of the configured auth.tokens or auth.ciTokens"
+        )
+
+
+def _require_presented(request: Request, configured: bool) -> None:
+    if not configured:
         raise AuthenticationError("write endpoints are disabled: no auth.tokens are configured")
     if _presented(request) is None:
         raise AuthenticationError("send Authorization: Bearer <token>")
-    if not _matches(request, services.settings.auth.all_tokens()):
-        raise AuthenticationError("the bearer token is not one of the configured auth.tokens")
 
 
 def presents_trusted_token(request: Request, services: Services) -> bool:
@@ -73,6 +94,7 @@ def _matches(request: Request, tokens: Sequence[SecretStr]) -> bool:
 
 
 TokenRequired = Depends(require_token)
+CiTokenRequired = Depends(require_ci_token)
 
 
 def database_session(services: ServicesDep) -> Iterator[Session]:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog_service.errors import (
     AuthenticationError,
+    BranchMovedError,
     BusyError,
     CatalogError,
     ConfigurationError,
@@ -61,6 +62,7 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (DatabaseError, 503),
     (IdentityUnavailableError, 503),
     (SourceError, 502),
+    (BranchMovedError, 502),  # the action looks again first; answered only if it persists
     (GitWriteError, 502),
     (GitHubPermissionError, 502),
     (GitHubNotFoundError, 502),

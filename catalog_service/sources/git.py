@@ -26,6 +26,7 @@ from catalog_service.sources.process import (
     GitRunner,
     GitStoppedError,
     GitTimeoutError,
+    hardened_env,
 )
 from catalog_service.sources.urls import absolute_if_local, redacted_url, split_credentials
 
@@ -92,7 +93,7 @@ class GitSource:
         self.git_dir = self.folder.repo
         # Asked again for each process that talks to the remote: an App's token expires.
         self._credentials = GitCredentials(self.url, credentials=credentials, token=token)
-        self._runner = GitRunner(timeout, _git_env(self.folder.path))
+        self._runner = GitRunner(timeout, hardened_env(self.folder.path.parent))
         self._checked = False  # the mirror was found readable since start (or the last failure)
         self._fetches = 0
         self._housekeeping_every = housekeeping_every
@@ -460,18 +461,6 @@ def _answers(
         if writer.is_alive():
             stdout.close()
         writer.join(timeout=0 if writer.is_alive() else None)
-
-
-def _git_env(folder: Path) -> dict[str, str]:
-    """Every git process's environment; credentials are added only to those that talk to the
-    remote (catalog_service.sources.credentials)."""
-    return {
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_ASKPASS": "",
-        "SSH_ASKPASS": "",
-        "LC_ALL": "C",  # git's messages as documented, whatever the host's locale
-        "GIT_CEILING_DIRECTORIES": str(folder.parent),  # never a repository above the folder
-    }
 
 
 def _write_lines(stream: IO[bytes], shas: list[str]) -> None:

@@ -18,13 +18,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def hardened_env(folder: Path) -> dict[str, str]:
+    """Every git process's environment: never a prompt, git's messages as documented whatever
+    the host's locale, and never a repository above ``folder``. Credentials are added only to
+    the processes that talk to the remote (catalog_service.sources.credentials)."""
+    return {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "",
+        "SSH_ASKPASS": "",
+        "LC_ALL": "C",
+        "GIT_CEILING_DIRECTORIES": str(folder),
+    }
+
+
 class GitFailedError(Exception):
     """git exited with a non-zero status."""
 
-    def __init__(self, status: int, stderr: str) -> None:
+    def __init__(self, status: int, stderr: str, stdout: str = "") -> None:
         super().__init__(stderr)
         self.status = status
         self.stderr = stderr
+        self.stdout = stdout  # what some commands report on (``push --porcelain``)
 
     @property
     def first_error(self) -> str:
@@ -75,7 +89,11 @@ class GitRunner:
         with self.start(args, cwd=cwd, env=env, stdin=stdin is not None) as watch:
             out, err = watch.process.communicate(stdin)
         if watch.process.returncode != 0:
-            raise GitFailedError(watch.process.returncode, err.decode("utf-8", "replace"))
+            raise GitFailedError(
+                watch.process.returncode,
+                err.decode("utf-8", "replace"),
+                out.decode("utf-8", "replace"),
+            )
         return out
 
     @contextlib.contextmanager

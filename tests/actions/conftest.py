@@ -39,6 +39,7 @@ class Harness:
     settings: Settings
     temp_root: Path  # where the writer makes its work trees
     double: GitHubDouble | None
+    actions: ActionService
 
     def post(self, action: str, body: dict[str, Any]) -> httpx.Response:
         response: httpx.Response = self.client.post(
@@ -129,7 +130,9 @@ def harness(
                 github=client_gh,
                 repository=REPO,
             )
+            stack.callback(actions.close)
             app.dependency_overrides[action_service] = lambda: actions
-            return Harness(client, gitops, settings, temp_root, github_double if github else None)
+            double = github_double if github else None
+            return Harness(client, gitops, settings, temp_root, double, actions)
 
         yield make

@@ -35,8 +35,9 @@ def test_create_writes_a_manifest_a_person_would_and_opens_a_pull_request(
     response = h.create(**FULL)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["branch"] == "idp/create-checkout" and body["changed"] is True
-    text = h.remote_file("idp/create-checkout", "apps/shop/checkout.yaml")
+    branch = body["branch"]
+    assert branch.startswith("idp/create-checkout-") and body["changed"] is True
+    text = h.remote_file(branch, "apps/shop/checkout.yaml")
     assert body["diff"].startswith("--- a/apps/shop/checkout.yaml\n+++ b/apps/shop/checkout.yaml")
     assert "null" not in text and "lifecycle" not in text  # no defaults spelled out
     manifest = yaml.safe_load(text)
@@ -51,7 +52,7 @@ def test_create_writes_a_manifest_a_person_would_and_opens_a_pull_request(
     assert row["inputs"]["secrets"] == "***"  # anything under a secret-like key is redacted
     assert row["inputs"]["name"] == "checkout"
     # Once merged and ingested, the name is taken.
-    gitops.repo.git.pull("origin", "idp/create-checkout", "--no-rebase", "--no-edit")
+    gitops.repo.git.pull("origin", branch, "--no-rebase", "--no-edit")
     gitops.push()
     h.refresh()
     again = h.create(**FULL)
@@ -111,7 +112,7 @@ def test_twenty_simultaneous_creates_of_one_name_give_one_pull_request(
         responses[0].json()["pullRequestUrl"]
     }
     assert h.double is not None and len(h.double.pulls[REPO]) == 1
-    assert set(h.remote_branches()) == {"main", "idp/create-web"}
+    assert set(h.remote_branches()) == {"main", responses[0].json()["branch"]}
     assert len(h.audit(limit=100)) == 20
 
 

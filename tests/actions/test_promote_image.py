@@ -13,6 +13,7 @@ from tests.support.settings import TEST_TOKEN
 
 APP = "payments-api"
 PATH = f"apps/payments/{APP}.yaml"
+STAGING_BRANCH = f"idp/promote-{APP}-staging-1.4.2"  # and a hash of the change
 MANIFEST = f"""apiVersion: idp/v1alpha1
 kind: Application
 metadata:
@@ -49,8 +50,8 @@ def test_a_promotion_pushes_a_branch_and_opens_a_labelled_pull_request(
     response = h.promote(application=APP, **{"from": "dev"})
     assert response.status_code == 200, response.text
     body = response.json()
-    branch = "idp/promote-payments-api-staging-1.4.2"
-    assert body["branch"] == branch and body["changed"] is True
+    branch = body["branch"]
+    assert branch.startswith(f"{STAGING_BRANCH}-") and body["changed"] is True
     assert body["pullRequestUrl"].endswith("/acme/gitops/pull/1")
     assert "-    staging: {version: '1.4.1'}" in body["diff"]
     assert "+    staging: {version: '1.4.2'}" in body["diff"]
@@ -104,9 +105,10 @@ def test_a_pull_request_that_failed_is_opened_on_retry_from_the_same_branch(
     assert failed.status_code == 503, failed.text
     assert failed.json()["error"]["code"] == "github_unavailable"
     heads = h.remote_branches()
-    assert "idp/promote-payments-api-staging-1.4.2" in heads
     [row] = h.audit()
     assert row["outcome"] == "failed" and row["message"] == failed.json()["error"]["message"]
+    # The branch that was pushed is named by the entry, though the call failed after the push.
+    assert [b for b in heads if b.startswith(STAGING_BRANCH)] == [row["branch"]]
     retried = h.promote(application=APP, **{"from": "dev"})
     assert retried.status_code == 200, retried.text
     assert h.remote_branches() == heads  # the same branch, not a second commit
@@ -196,7 +198,7 @@ def test_a_push_the_remote_refuses_is_a_502_audited_as_failed(
     assert response.status_code == 502, response.text
     message = response.json()["error"]["message"]
     assert "branch protection says no" in message
-    assert "idp/promote-payments-api-staging-1.4.2" not in h.remote_branches()
+    assert set(h.remote_branches()) == {"main"}
     [row] = h.audit()
     assert row["outcome"] == "failed" and row["message"] == message
     assert list(h.temp_root.iterdir()) == []
@@ -272,7 +274,7 @@ def test_twenty_simultaneous_promotions_of_one_application_lose_nothing(
     branches = h.remote_branches()
     for index, response in enumerate(responses):
         branch = response.json()["branch"]
-        assert branch == f"idp/promote-{APP}-e{index + 1}-1.0.{index}"
+        assert branch.startswith(f"idp/promote-{APP}-e{index + 1}-1.0.{index}-")
         # Each branch is main plus exactly its own change.
         assert _changed_lines(manifest + "\n", h.remote_file(branch, PATH)) == [
             (lines[index + 1], lines[index + 1].replace(f"1.0.{index + 1}", f"1.0.{index}"))
@@ -283,3 +285,41 @@ def test_twenty_simultaneous_promotions_of_one_application_lose_nothing(
     assert len(rows) == 20 and {row["outcome"] for row in rows} == {"succeeded"}
     assert list(h.temp_root.iterdir()) == []
     assert AUTH  # the harness sends the token
+
+
+SIBLINGS = {
+    "a mapping where metadata should be": "kind: Application\nmetadata: broken\n",
+    "a custom tag": "kind: Config\nvalue: !Ref other\n",
+    "a boolean that is not one": "kind: Config\nflag: !!bool maybe\n",
+}
+
+
+def test_a_sibling_document_the_catalog_rejects_does_not_stop_a_promotion(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    siblings = "".join(f"---\n# {what}\n{text}" for what, text in SIBLINGS.items())
+    _seed(gitops, MANIFEST + siblings)
+    h = harness()
+    response = h.promote(application=APP, **{"from": "dev"})
+    assert response.status_code == 200, response.text
+    after = h.remote_file(response.json()["branch"], PATH)
+    assert after.endswith(siblings)  # the other documents stay exactly as they were
+    assert _changed_lines(MANIFEST + siblings, after) == [
+        (
+            "    staging: {version: '1.4.1'}   # kept quoted",
+            "    staging: {version: '1.4.2'}   # kept quoted",
+        )
+    ]
+
+
+def test_a_sibling_document_naming_the_application_is_a_located_422(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    sibling = f"---\nkind: Config\nnote: {APP} runs here\nvalue: !Ref other\n"
+    _seed(gitops, MANIFEST + sibling)
+    h = harness()
+    response = h.promote(application=APP, **{"from": "dev"})
+    assert response.status_code == 422, response.text
+    line = MANIFEST.count("\n") + 4
+    assert f"{PATH}:{line}:" in response.json()["error"]["message"]
+    assert set(h.remote_branches()) == {"main"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from catalog_service.db import Database, audit, upgrade
 from catalog_service.db.models import AuditEntry
@@ -120,3 +121,23 @@ def test_an_unreachable_database_is_a_database_error_without_the_password() -> N
     assert raised.value.message.startswith("database postgresql+psycopg://catalog:***@127.0.0.1:9")
     assert status_for(raised.value) == 503
     db.dispose()
+
+
+def test_a_pool_that_stays_exhausted_is_a_database_error_not_a_crash(database_url: str) -> None:
+    # As when another process holds SQLite's lock: every pooled connection waits on it, and the
+    # next session waits for the pool until its timeout.
+    upgrade(database_url)
+    db = Database(database_url, pool_timeout=0.2)
+    held = []
+    with pytest.raises(SQLAlchemyTimeoutError):  # the pool's own error, when used directly
+        for _ in range(100):
+            held.append(db.engine.connect())
+    try:
+        with pytest.raises(DatabaseError) as raised, db.session() as session:
+            session.execute(text("SELECT 1"))
+        assert status_for(raised.value) == 503 and raised.value.code == "database_unavailable"
+        assert "busy" in raised.value.message and "pool" in raised.value.message
+    finally:
+        for connection in held:
+            connection.close()
+        db.dispose()

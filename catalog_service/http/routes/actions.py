@@ -29,14 +29,23 @@ from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
     PromoteImageInput,
+    SetVersionInput,
 )
 from catalog_service.actions.service import ACTIONS, ActionService
-from catalog_service.errors import AuthenticationError, CatalogError, NotFoundError, NotReadyError
+from catalog_service.errors import (
+    AuthenticationError,
+    CatalogError,
+    ForbiddenError,
+    NotFoundError,
+    NotReadyError,
+)
 from catalog_service.http.deps import (
+    CiTokenRequired,
     ServicesDep,
     TokenRequired,
     get_services,
     presents_trusted_token,
+    require_ci_token,
     require_token,
 )
 from catalog_service.http.errors import status_for, validation_message
@@ -72,7 +81,7 @@ class AuditedActionRoute(APIRoute):
 
 async def _audit_refusal(request: Request, action: str, error: Exception, duration: float) -> None:
     services = get_services(request)
-    if not _authenticated(request, services):
+    if not _authenticated(request, services, action):
         services.metrics.unauthenticated_refusals.count(action)  # counted, not stored
         return
     if isinstance(error, RequestValidationError):
@@ -95,12 +104,13 @@ async def _audit_refusal(request: Request, action: str, error: Exception, durati
     )
 
 
-def _authenticated(request: Request, services: Services) -> bool:
-    """Whether the bearer token is right; checked here too, since a body that is not JSON is
-    refused before the token is looked at."""
+def _authenticated(request: Request, services: Services, action: str) -> bool:
+    """Whether the token is right; checked here too, since a body that is not JSON is refused
+    before the token is looked at. Only then is the body's ``requestedBy`` believed."""
+    check = require_ci_token if action == "set-version" else require_token
     try:
-        require_token(request, services)
-    except AuthenticationError:
+        check(request, services)
+    except (AuthenticationError, ForbiddenError):
         return False
     return True
 
@@ -175,6 +185,20 @@ def promote_image(
     requester = asking.requester(request)  # refused here (403): audited by the route class
     http.state.action_audited = True  # from here on the action audits the call itself
     return actions.promote_image(request, requester)
+
+
+@router.post(
+    "/api/v1/actions/set-version",
+    response_model=ActionResult,
+    responses=_ERRORS,
+    dependencies=[CiTokenRequired],
+    summary="Set the version of the first environment (what CI does after a build)",
+)
+def set_version(request: SetVersionInput, actions: Actions, http: Request) -> ActionResult:
+    """A commit on the GitOps branch, or a pull request with ``actions.setVersion.pullRequest``;
+    ``auth.ciTokens`` may call this action and nothing else."""
+    http.state.action_audited = True  # from here on the action audits the call itself
+    return actions.set_version(request)
 
 
 @router.post(
