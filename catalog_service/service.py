@@ -22,6 +22,7 @@ from catalog_service.ingest.ingestor import Ingestor, IngestOutcome
 from catalog_service.ingest.refresher import IngestListener, Refresher
 from catalog_service.ingest.served import ServedSnapshot
 from catalog_service.metrics import ServiceMetrics
+from catalog_service.pools import PoolLimits, WorkPools
 from catalog_service.pull_requests.history import GitHistory
 from catalog_service.pull_requests.recorder import PullRequestRecorder
 from catalog_service.settings import Settings
@@ -146,6 +147,7 @@ class Services:
     pull_request_checker: PullRequestChecks | None = None  # when GitHub is configured
     actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    pools: WorkPools = field(default_factory=lambda: WorkPools.of(PoolLimits()))
 
     @property
     def gitops_repository(self) -> str | None:
@@ -174,6 +176,7 @@ class Services:
         if self.owns_ingestor:
             self.ingestor.close()
         self.validations.close()
+        self.pools.close()
         self.database.dispose()
 
 
@@ -222,6 +225,7 @@ def build_services(
         github=github,  # the one client: it holds the App's tokens and the rate-limit state
         git_token=git_token(settings, github),
     )
+    limits = limits or RequestLimits()
     return Services(
         settings=settings,
         ingestor=ingestor,
@@ -230,7 +234,8 @@ def build_services(
         database=database,
         metrics=metrics,
         context=context,
-        validations=WorkGate(limits or RequestLimits(), "validate"),
+        validations=WorkGate(limits, "validate"),
+        pools=WorkPools.of(limits.pools),
         adoption=history,
         owns_ingestor=owns_ingestor,
         pull_request_checker=_pull_request_checker(settings, ingestor, served, github),

@@ -24,7 +24,7 @@ from catalog_service.actions.schemas import (
 )
 from catalog_service.actions.service import ACTIONS, ActionService
 from catalog_service.errors import AuthenticationError, CatalogError, NotFoundError, NotReadyError
-from catalog_service.http.deps import ServicesDep, TokenRequired, get_services, require_token
+from catalog_service.http.deps import ServicesDep, TokenRequired, require_token, services_of
 from catalog_service.http.errors import status_for, validation_message
 from catalog_service.http.schemas import ErrorResponse
 from catalog_service.service import Services
@@ -64,7 +64,7 @@ async def _audit_refusal(request: Request, action: str, error: Exception, durati
         body = await request.body()  # already read (and kept) by FastAPI before the checks
     except Exception:  # the client went away mid-body: nothing of it is kept
         body = b""
-    services = get_services(request)
+    services = services_of(request)
     await run_in_threadpool(
         record_refusal,
         services.database,
@@ -90,11 +90,11 @@ def _authenticated(request: Request, services: Services) -> bool:
 router = APIRouter(route_class=AuditedActionRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 502, 503)
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 429, 502, 503)
 }
 
 
-def action_service(services: ServicesDep) -> ActionService:
+async def action_service(services: ServicesDep) -> ActionService:
     if services.actions is None:
         raise NotReadyError("the self-service actions are not set up in this service")
     return services.actions
@@ -110,12 +110,11 @@ Actions = Annotated[ActionService, Depends(action_service)]
     dependencies=[TokenRequired],
     summary="Create an application: a new manifest on a branch, and a pull request",
 )
-def create_application(
-    request: CreateApplicationInput, actions: Actions, http: Request
+async def create_application(
+    request: CreateApplicationInput, actions: Actions, services: ServicesDep, http: Request
 ) -> ActionResult:
     """Writes the manifest at ``actions.manifestPath`` after the rule engine passed it."""
-    http.state.action_audited = True  # from here on the action audits the call itself
-    return actions.create_application(request)
+    return await _in_action_pool(services, http, lambda: actions.create_application(request))
 
 
 @router.post(
@@ -125,10 +124,24 @@ def create_application(
     dependencies=[TokenRequired],
     summary="Promote an image: copy a version one environment along, as a pull request",
 )
-def promote_image(request: PromoteImageInput, actions: Actions, http: Request) -> ActionResult:
+async def promote_image(
+    request: PromoteImageInput, actions: Actions, services: ServicesDep, http: Request
+) -> ActionResult:
     """Copies ``from``'s version into the next environment (or ``to``)."""
-    http.state.action_audited = True  # from here on the action audits the call itself
-    return actions.promote_image(request)
+    return await _in_action_pool(services, http, lambda: actions.promote_image(request))
+
+
+async def _in_action_pool(
+    services: Services, http: Request, action: Callable[[], ActionResult]
+) -> ActionResult:
+    """The action in the actions' own pool (it may wait on git and GitHub for minutes); no
+    turn in time is a 429, audited as a refusal by the route class."""
+
+    def run() -> ActionResult:
+        http.state.action_audited = True  # from here on the action audits the call itself
+        return action()
+
+    return await services.pools.actions.run(run)
 
 
 @router.post(
@@ -137,5 +150,5 @@ def promote_image(request: PromoteImageInput, actions: Actions, http: Request) -
     dependencies=[TokenRequired],
     include_in_schema=False,
 )
-def unknown_action(action: str) -> None:
+async def unknown_action(action: str) -> None:
     raise NotFoundError(f"no action {action!r}; the actions are: {', '.join(ACTIONS)}")
