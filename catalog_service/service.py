@@ -29,7 +29,7 @@ from catalog_service.settings import Settings
 from catalog_service.sources.credentials import Token
 from catalog_service.sources.git import GitSource
 from catalog_service.webhooks.events import PullRequestChecks
-from catalog_service.webhooks.tasks import BackgroundTasks
+from catalog_service.webhooks.wiring import Webhooks, build_webhooks
 
 _SCP_LIKE = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>.+)$")
 _SSH_URL = re.compile(r"^(?:ssh|git)://(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?/(?P<path>.+)$")
@@ -141,12 +141,12 @@ class Services:
     metrics: ServiceMetrics
     context: EntityContext
     validations: WorkGate
+    webhooks: Webhooks  # the receiver of GitHub's deliveries and the worker doing their work
     adoption: AdoptionHistory | None = None  # None when the source is not a git repository
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
     github: GitHubClient | None = None  # None: no github.token or github.app configured
     pull_request_checker: PullRequestChecks | None = None  # when GitHub is configured
     actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
-    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     pools: WorkPools = field(default_factory=lambda: WorkPools.of(PoolLimits()))
 
     @property
@@ -155,21 +155,11 @@ class Services:
 
     def recorder(self) -> PullRequestRecorder | None:
         """Records merged manifest pull requests; None without a GitOps repository on GitHub."""
-        repository = self.gitops_repository
-        if repository is None:
-            return None
-        return PullRequestRecorder(
-            self.database,
-            repository,
-            self.settings.source.roots,
-            self.settings.platformTeam,
-            self.github,
-        )
+        return recorder_for(self.settings, self.database, self.github)
 
     def history(self) -> GitHistory | None:
         """The mirror's history (for pull requests when there is no GitHub API)."""
-        source = self.ingestor.source
-        return source if isinstance(source, GitHistory) else None
+        return history_of(self.ingestor)
 
     def close(self) -> None:
         """Stop what the parts run; the ingestor too when it was built here."""
@@ -178,6 +168,22 @@ class Services:
         self.validations.close()
         self.pools.close()
         self.database.dispose()
+
+
+def recorder_for(
+    settings: Settings, database: Database, github: GitHubClient | None
+) -> PullRequestRecorder | None:
+    """Records merged manifest pull requests; None without a GitOps repository on GitHub."""
+    repository = gitops_repository(settings)
+    if repository is None:
+        return None
+    roots, team = settings.source.roots, settings.platformTeam
+    return PullRequestRecorder(database, repository, roots, team, github)
+
+
+def history_of(ingestor: Ingestor) -> GitHistory | None:
+    source = ingestor.source
+    return source if isinstance(source, GitHistory) else None
 
 
 def build_services(
@@ -226,6 +232,19 @@ def build_services(
         git_token=git_token(settings, github),
     )
     limits = limits or RequestLimits()
+    pools = WorkPools.of(limits.pools)
+    checker = _pull_request_checker(settings, ingestor, served, github)
+    webhooks = build_webhooks(
+        settings,
+        database=database,
+        pools=pools,
+        refresher=refresher,
+        repository=gitops_repository(settings),
+        recorder=recorder_for(settings, database, github),
+        checker=checker,
+        github=github,
+        history=history_of(ingestor),
+    )
     return Services(
         settings=settings,
         ingestor=ingestor,
@@ -235,10 +254,11 @@ def build_services(
         metrics=metrics,
         context=context,
         validations=WorkGate(limits, "validate"),
-        pools=WorkPools.of(limits.pools),
+        webhooks=webhooks,
+        pools=pools,
         adoption=history,
         owns_ingestor=owns_ingestor,
-        pull_request_checker=_pull_request_checker(settings, ingestor, served, github),
+        pull_request_checker=checker,
         actions=actions,
         github=github,
     )
