@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Handler = Callable[[Mapping[str, Any]], Awaitable[None]]
-LEASE_SECONDS = 20.0  # a claim not renewed for this long is taken over
+LEASE_SECONDS = 10.0  # a claim not renewed for this long is taken over (its worker died)
 POLL_SECONDS = 2.0  # looking for work other replicas stored, and renewing the claims
 
 
