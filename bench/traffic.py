@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 import httpx
 
@@ -76,7 +77,7 @@ def main() -> int:
         for index in range(args.actions):
             gitops.write(f"apps/shop/app-{index}.yaml", MANIFEST % index)
         gitops.commit()
-        common = {
+        common: dict[str, Any] = {
             "database": {"url": f"sqlite:///{root / 'catalog.db'}"},
             "auth": {"tokens": [TOKEN]},
         }
