@@ -63,6 +63,8 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Claim and do work until :meth:`close`."""
+        self._closing = False  # an app started again (tests) runs its worker again
+        self._wake = asyncio.Event()  # on this event loop
         renewed = time.monotonic()
         while not self._closing:
             try:
