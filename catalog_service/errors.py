@@ -147,6 +147,10 @@ class BusyError(RequestError):
 
     code = "too_many_requests"
 
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds  # answered as ``Retry-After``
+
 
 class InvalidRequestError(RequestError):
     """A parameter or the body is malformed."""

@@ -23,6 +23,7 @@ from catalog_service.ingest.ingestor import Ingestor, IngestOutcome
 from catalog_service.ingest.refresher import IngestListener, Refresher
 from catalog_service.ingest.served import ServedSnapshot
 from catalog_service.metrics import ServiceMetrics
+from catalog_service.pools import PoolLimits, WorkPools
 from catalog_service.pull_requests.history import GitHistory
 from catalog_service.pull_requests.recorder import PullRequestRecorder
 from catalog_service.settings import Settings
@@ -36,7 +37,7 @@ from catalog_service.sources.repository import (
     location_prefix,
 )
 from catalog_service.webhooks.events import PullRequestChecks
-from catalog_service.webhooks.tasks import BackgroundTasks
+from catalog_service.webhooks.wiring import Webhooks, build_webhooks
 
 
 @dataclass
@@ -52,13 +53,14 @@ class Services:
     metrics: ServiceMetrics
     context: EntityContext
     validations: WorkGate
+    webhooks: Webhooks  # the receiver of GitHub's deliveries and the worker doing their work
     adoption: AdoptionHistory | None = None  # None when the source is not a git repository
     owns_ingestor: bool = True  # closed at shutdown (its git processes killed) when built here
     github: GitHubClient | None = None  # None: no github.token or github.app configured
     pull_request_checker: PullRequestChecks | None = None  # when GitHub is configured
     actions: ActionService | None = None  # the self-service actions (docs/self-service.md)
     identity: IdentityVerifier | None = None  # checks Backstage's user tokens (auth.backstage)
-    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    pools: WorkPools = field(default_factory=lambda: WorkPools.of(PoolLimits()))
     leases: JobLeases = field(default_factory=SingleReplicaLeases)  # the once-only jobs
 
     @property
@@ -72,21 +74,11 @@ class Services:
 
     def recorder(self) -> PullRequestRecorder | None:
         """Records merged manifest pull requests; None without a GitOps repository on GitHub."""
-        repository = self.gitops_repository
-        if repository is None:
-            return None
-        return PullRequestRecorder(
-            self.database,
-            repository,
-            self.settings.source.roots,
-            self.settings.platformTeam,
-            self.github,
-        )
+        return recorder_for(self.settings, self.database, self.github)
 
     def history(self) -> GitHistory | None:
         """The mirror's history (for pull requests when there is no GitHub API)."""
-        source = self.ingestor.source
-        return source if isinstance(source, GitHistory) else None
+        return history_of(self.ingestor)
 
     def close(self) -> None:
         """Stop what the parts run; the ingestor too when it was built here."""
@@ -96,7 +88,24 @@ class Services:
             self.ingestor.close()
         self.validations.close()
         self.leases.close()
+        self.pools.close()
         self.database.dispose()
+
+
+def recorder_for(
+    settings: Settings, database: Database, github: GitHubClient | None
+) -> PullRequestRecorder | None:
+    """Records merged manifest pull requests; None without a GitOps repository on GitHub."""
+    repository = gitops_repository(settings)
+    if repository is None:
+        return None
+    roots, team = settings.source.roots, settings.platformTeam
+    return PullRequestRecorder(database, repository, roots, team, github)
+
+
+def history_of(ingestor: Ingestor) -> GitHistory | None:
+    source = ingestor.source
+    return source if isinstance(source, GitHistory) else None
 
 
 def build_services(
@@ -148,6 +157,20 @@ def build_services(
         github=github,  # the one client: it holds the App's tokens and the rate-limit state
         git_token=git_token(settings, github),
     )
+    limits = limits or RequestLimits()
+    pools = WorkPools.of(limits.pools)
+    checker = _pull_request_checker(settings, ingestor, served, github)
+    webhooks = build_webhooks(
+        settings,
+        database=database,
+        pools=pools,
+        refresher=refresher,
+        repository=identity,
+        recorder=recorder_for(settings, database, github),
+        checker=checker,
+        github=github,
+        history=history_of(ingestor),
+    )
     return Services(
         settings=settings,
         ingestor=ingestor,
@@ -156,10 +179,12 @@ def build_services(
         database=database,
         metrics=metrics,
         context=context,
-        validations=WorkGate(limits or RequestLimits(), "validate"),
+        validations=WorkGate(limits, "validate"),
+        webhooks=webhooks,
+        pools=pools,
         adoption=history,
         owns_ingestor=owns_ingestor,
-        pull_request_checker=_pull_request_checker(settings, ingestor, served, github),
+        pull_request_checker=checker,
         actions=actions,
         github=github,
         leases=leases,

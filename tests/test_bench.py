@@ -128,3 +128,9 @@ def test_the_adoption_benchmark_runs_on_a_small_repository() -> None:
     stdout = run_bench("adoption", "--manifests", "300", "--commits", "60", "--new-commits", "2")
     assert "first walk (61 commits, 21 days)" in stdout, stdout
     assert "a new commit adds its day (median of 2)" in stdout, stdout
+
+
+def test_the_traffic_benchmark_runs_with_a_few_stuck_actions() -> None:
+    stdout = run_bench("traffic", "--actions", "10", "--reads", "5")
+    for figure in ("actions waiting", "/readyz, slowest", "/api/v1/entities, slowest"):
+        assert figure in stdout, stdout

@@ -130,9 +130,15 @@ class PullRequestRecord(Base):
 
 
 class WebhookDelivery(Base):
-    """A GitHub delivery id seen once; repeats only raise ``duplicates``."""
+    """A GitHub delivery id seen once; repeats only raise ``duplicates``.
+
+    A delivery that asks for work holds it (``work_kind``, ``work``) from the transaction that
+    stores it: it stays ``received`` until a worker has done it, so none is lost in a crash. A
+    worker claims it (``claimed_by``, ``claimed_at``, renewed while it works); a claim older than
+    the lease is taken over (its worker died)."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_pending", "outcome", "work_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -140,6 +146,11 @@ class WebhookDelivery(Base):
     received_at: Mapped[dt.datetime]
     outcome: Mapped[str] = mapped_column(String(16))
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    work_kind: Mapped[str | None] = mapped_column(String(32), default=None)
+    work: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AdoptionDay(Base):

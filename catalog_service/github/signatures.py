@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 PREFIX = "sha256="
 
@@ -25,3 +26,11 @@ def verify_signature(secret: bytes, body: bytes, header: str | None) -> bool:
     if not header.isascii():
         return False
     return hmac.compare_digest(signature(secret, body), header)
+
+
+def well_formed(header: str | None) -> bool:
+    """Whether ``header`` could be a signature at all (checked before the body is read)."""
+    return header is not None and _WELL_FORMED.fullmatch(header) is not None
+
+
+_WELL_FORMED = re.compile(r"sha256=[0-9a-fA-F]{64}")

@@ -51,6 +51,8 @@ def create_app(
         migrating = await migrate_at_start(services.database)
         tasks = [asyncio.create_task(services.refresher.run())] if poll else []
         tasks += [migrating] if migrating is not None else []
+        # Deliveries' work, also without polling: what an earlier process accepted, too.
+        worker = asyncio.create_task(services.webhooks.worker.run())
         recorder = services.recorder()
         if poll and recorder is not None and services.github is not None:
             minutes = services.settings.github.reconcileMinutes
@@ -59,7 +61,11 @@ def create_app(
         try:
             yield
         finally:
-            await services.tasks.close()  # deliveries' work: a moment to finish, then cancelled
+            # Deliveries' work: a moment to finish, then handed back for the next process.
+            await services.webhooks.worker.close()
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
             # First: an ingest blocked on git ends now, not at git's timeout.
             services.close()
             for task in tasks:

@@ -23,15 +23,21 @@ from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.service import Services
 
 
-def get_services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+# The dependencies the reads and health checks use are async: a sync one would wait for a thread
+# of the shared pool, which other work may be holding.
+async def get_services(request: Request) -> Services:
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_snapshot(services: ServicesDep) -> Snapshot:
+async def current_snapshot(services: ServicesDep) -> Snapshot:
     """The snapshot being served; 503 before the first one is ready."""
     current = services.served.get()
     if current is None:

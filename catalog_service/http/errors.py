@@ -94,7 +94,7 @@ def _headers_for(error: CatalogError) -> dict[str, str] | None:
     if isinstance(error, AuthenticationError):
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(error, BusyError):
-        return {"Retry-After": "1"}
+        return {"Retry-After": str(error.retry_after_seconds)}
     if isinstance(error, RequestTimeoutError):
         return {"Connection": "close"}  # the rest of the body is not read
     return None

@@ -4,17 +4,12 @@ parsing in worker threads, and a bound on how many validations run at once."""
 from __future__ import annotations
 
 import asyncio
-import sys
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
-from catalog_service.errors import BusyError, PayloadTooLargeError, RequestTimeoutError
-
-T = TypeVar("T")
+from catalog_service.errors import PayloadTooLargeError, RequestTimeoutError
+from catalog_service.pools import PoolLimits, WorkPool
 
 
 @dataclass(frozen=True)
@@ -25,6 +20,7 @@ class RequestLimits:
     body_total_seconds: float = 30.0  # longest time to receive a whole body
     validations: int = 2  # validations parsing at once
     queue_seconds: float = 5.0  # longest wait for a turn before answering 429
+    pools: PoolLimits = field(default_factory=PoolLimits)  # the other kinds of work
 
 
 async def read_body(
@@ -57,43 +53,10 @@ async def read_body(
     return b"".join(chunks)
 
 
-class WorkGate:
+class WorkGate(WorkPool):
     """Runs costly work in its own few threads, off the event loop; a caller that cannot have a
     turn within ``queue_seconds`` gets :class:`BusyError`."""
 
     def __init__(self, limits: RequestLimits, what: str) -> None:
+        super().__init__(what, limits.validations, queue_seconds=limits.queue_seconds)
         self.limits = limits
-        self._what = what
-        # Parsing threads hand the interpreter back to the event loop every millisecond rather
-        # than every 5 ms (the default): requests keep being answered while they run.
-        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
-        self._slots = asyncio.Semaphore(limits.validations)
-        self._threads = ThreadPoolExecutor(limits.validations, thread_name_prefix=what)
-
-    async def run(self, work: Callable[[], T]) -> T:
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.limits.queue_seconds)
-        except TimeoutError:
-            raise BusyError(
-                f"{self.limits.validations} {self._what} requests are running;"
-                " try again in a moment"
-            ) from None
-        loop = asyncio.get_running_loop()
-
-        def guarded() -> T:
-            try:
-                return work()
-            finally:
-                # Freed when the work ends, not when the caller goes away: at most
-                # ``validations`` threads ever parse.
-                loop.call_soon_threadsafe(self._slots.release)
-
-        try:
-            future = loop.run_in_executor(self._threads, guarded)
-        except BaseException:
-            self._slots.release()
-            raise
-        return await asyncio.shield(future)
-
-    def close(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)

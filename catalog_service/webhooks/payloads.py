@@ -5,11 +5,13 @@ Only the fields the service acts on are read; a payload missing one is treated a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog_service.db.webhook_deliveries import Work
 from catalog_service.timestamps import as_utc
 from catalog_service.webhooks.events import PullRequestEvent
 
@@ -87,3 +89,29 @@ def merged_pull_request(payload: Mapping[str, Any]) -> MergedPayload | None:
         merge_commit_sha=_text(pull, "merge_commit_sha"),
         url=_text(pull, "html_url"),
     )
+
+
+# -- the work a delivery asks for, stored with it as JSON ------------------------------------
+
+CHECK = "check"  # a pull request's manifests checked (GitHub calls)
+RECORD = "record"  # a merged pull request recorded
+
+
+def check_work(event: PullRequestEvent) -> Work:
+    return Work(CHECK, dataclasses.asdict(event))
+
+
+def check_of(parameters: Mapping[str, Any]) -> PullRequestEvent:
+    return PullRequestEvent(**parameters)
+
+
+def record_work(merged: MergedPayload) -> Work:
+    parameters = dataclasses.asdict(merged)
+    parameters["merged_at"] = merged.merged_at.isoformat()
+    return Work(RECORD, parameters)
+
+
+def record_of(parameters: Mapping[str, Any]) -> MergedPayload:
+    fields = dict(parameters)
+    fields["merged_at"] = dt.datetime.fromisoformat(fields["merged_at"])
+    return MergedPayload(**fields)

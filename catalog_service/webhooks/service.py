@@ -1,29 +1,33 @@
-"""A GitHub delivery from verified bytes to its answer; the work it asks for runs in the
-background (``Services.tasks``) so the answer comes within a second.
+"""A GitHub delivery from its headers to its answer, within a second: the work it asks for is
+stored with it, in the same transaction, and done afterwards by the
+:class:`~catalog_service.webhooks.worker.DeliveryWorker`.
 
-Order: the signature first (nothing from an unsigned request is stored, only counted), then the
-JSON, then the delivery id (a repeat answers 200 and changes nothing), then the dispatch.
+Order: the signature header first, before the body is read (a missing or malformed one is
+refused at once); then the body, at most ``MAX_BODY_BYTES``, and its signature (nothing from an
+unsigned request is stored, only counted); then the JSON, then the delivery id (a repeat answers
+200 and changes nothing), then the dispatch.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from catalog_service.db import webhook_deliveries
-from catalog_service.db.webhook_deliveries import DeliveryOutcome
+from catalog_service.db import Database, webhook_deliveries
+from catalog_service.db.webhook_deliveries import DeliveryOutcome, Work
 from catalog_service.errors import AuthenticationError, InvalidRequestError
-from catalog_service.github.signatures import verify_signature
-from catalog_service.service import Services
-from catalog_service.webhooks import payloads, work
+from catalog_service.github.signatures import verify_signature, well_formed
+from catalog_service.pools import WorkPool
+from catalog_service.sources.repository import RepositoryIdentity
+from catalog_service.webhooks import payloads
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+# GitHub caps its payloads at 25 MB; the limit is 25 MiB, a little above.
+MAX_BODY_BYTES = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,20 +36,116 @@ class Answer:
     body: dict[str, Any]
 
 
-def verify(services: Services, event: str | None, signature: str | None, body: bytes) -> None:
-    """Raise :class:`AuthenticationError` (401) unless ``body`` is signed with the secret; the
-    refusal is counted (blocking: the database)."""
-    secret = services.settings.github.webhookSecret
-    key = secret.get_secret_value().encode() if secret is not None else b""
-    if verify_signature(key, body, signature):
-        return
-    with services.database.session() as session:
-        webhook_deliveries.count_rejection(session, payloads.event_label(event))
-    if not key:
-        raise AuthenticationError("webhooks are disabled: no github.webhookSecret is configured")
+@dataclass(frozen=True)
+class Dispatch:
+    """What a delivery asks for: its outcome, why, and the work to store with it."""
+
+    outcome: DeliveryOutcome
+    detail: str
+    work: Work | None = None
+    refresh: bool = False
+
+
+@dataclass(frozen=True)
+class WebhookReceiver:
+    """Takes GitHub's deliveries: what it needs, and nothing more."""
+
+    secret: bytes  # github.webhookSecret; empty: every delivery is refused
+    database: Database
+    repository: RepositoryIdentity  # which GitHub repository is ours (sources/repository.py)
+    branch: str  # source.branch
+    trigger_refresh: Callable[[], None]
+    checks: bool  # whether pull requests are checked (GitHub configured)
+    pool: WorkPool  # the deliveries' database writes
+    wake_worker: Callable[[], None]
+
+    async def refuse_early(self, headers: Mapping[str, str]) -> None:
+        """Refuse before the body is read when the headers alone say it will be refused."""
+        signature = headers.get("x-hub-signature-256")
+        if self.secret and well_formed(signature):
+            return
+        await self.pool.run(lambda: self._count_rejection(headers.get("x-github-event")))
+        raise _refusal(self.secret, signature)
+
+    async def receive(self, headers: Mapping[str, str], body: bytes) -> Answer:
+        event = headers.get("x-github-event")
+        signature = headers.get("x-hub-signature-256")
+        if not verify_signature(self.secret, body, signature):
+            await self.pool.run(lambda: self._count_rejection(event))
+            raise _refusal(self.secret, signature)
+        payload = parse(body)
+        delivery_id = headers.get("x-github-delivery")
+        if not event or not delivery_id:
+            raise InvalidRequestError("send X-GitHub-Event and X-GitHub-Delivery, as GitHub does")
+        what = self.dispatch(event, payload)
+        stored = await self.pool.run(lambda: self._store(delivery_id, event, what))
+        if stored is None:
+            return Answer(200, {"delivery": delivery_id, "outcome": "duplicate"})
+        if what.refresh:
+            self.trigger_refresh()
+        if what.work is not None:
+            self.wake_worker()
+        status = 200 if event == "ping" else 202
+        return Answer(status, {"delivery": delivery_id, "outcome": what.outcome, "detail": stored})
+
+    def dispatch(self, event: str, payload: Mapping[str, Any]) -> Dispatch:
+        """What the delivery asks for (no I/O)."""
+        if event == "ping":
+            return Dispatch("processed", "pong")
+        identity = self.repository
+        repository = payloads.repository(payload)
+        if event not in ("push", "pull_request"):
+            return Dispatch("ignored", f"{event} events are not handled")
+        if identity.github is None:
+            logger.warning("a %s delivery ignored: %s", event, identity.unknown_reason())
+            return Dispatch("ignored", identity.unknown_reason())
+        if not identity.is_ours(repository):
+            return Dispatch(
+                "ignored", f"{repository} is not the GitOps repository ({identity.github})"
+            )
+        if event == "push":
+            if payload.get("ref") != f"refs/heads/{self.branch}":
+                ref = payload.get("ref")
+                return Dispatch("ignored", f"a push to {ref}, not to refs/heads/{self.branch}")
+            return Dispatch("processed", "refresh triggered", refresh=True)
+        merged = payloads.merged_pull_request(payload)
+        if merged is not None:
+            work = payloads.record_work(merged)
+            return Dispatch("processed", "recording the merged pull request", work)
+        pull = payloads.pull_request_event(payload)
+        if pull is None or pull.action not in payloads.CHECK_ACTIONS:
+            return Dispatch("ignored", f"pull_request {payload.get('action')} is not handled")
+        if not self.checks:
+            return Dispatch("ignored", "the pull-request check is not configured")
+        return Dispatch("processed", "checking the pull request", payloads.check_work(pull))
+
+    def _store(self, delivery_id: str, event: str, what: Dispatch) -> str | None:
+        """The delivery and its work, in one transaction; the answer's detail, or None for a
+        repeat (which changes nothing, unless its work had failed: then it is queued again)."""
+        # Work to do stays "received" until the worker has done it.
+        outcome: DeliveryOutcome = "received" if what.work else what.outcome
+        with self.database.session() as session:
+            if webhook_deliveries.record_if_absent(
+                session, delivery_id, event[:64], outcome=outcome, work=what.work
+            ):
+                return what.detail
+            if what.work and webhook_deliveries.requeue_failed(session, delivery_id, what.work):
+                return f"{what.detail} (its work had failed: queued again)"
+            return None
+
+    def _count_rejection(self, event: str | None) -> None:
+        with self.database.session() as session:
+            webhook_deliveries.count_rejection(session, payloads.event_label(event))
+
+
+def _refusal(secret: bytes, signature: str | None) -> AuthenticationError:
+    if not secret:
+        return AuthenticationError("webhooks are disabled: no github.webhookSecret is configured")
     if not signature:
-        raise AuthenticationError("send X-Hub-Signature-256 (set the webhook's secret on GitHub)")
-    raise AuthenticationError("X-Hub-Signature-256 does not match: check github.webhookSecret")
+        return AuthenticationError("send X-Hub-Signature-256 (set the webhook's secret on GitHub)")
+    if not well_formed(signature):
+        return AuthenticationError("X-Hub-Signature-256 is not sha256= and 64 hex digits")
+    return AuthenticationError("X-Hub-Signature-256 does not match: check github.webhookSecret")
 
 
 def parse(body: bytes) -> Mapping[str, Any]:
@@ -58,73 +158,3 @@ def parse(body: bytes) -> Mapping[str, Any]:
     if not isinstance(data, dict):
         raise InvalidRequestError("the body is not a JSON object")
     return data
-
-
-async def receive(services: Services, headers: Mapping[str, str], body: bytes) -> Answer:
-    event = headers.get("x-github-event")
-    await asyncio.to_thread(verify, services, event, headers.get("x-hub-signature-256"), body)
-    payload = parse(body)
-    delivery_id = headers.get("x-github-delivery")
-    if not event or not delivery_id:
-        raise InvalidRequestError("send X-GitHub-Event and X-GitHub-Delivery, as GitHub does")
-    if not await asyncio.to_thread(_record, services, delivery_id, event):
-        return Answer(200, {"delivery": delivery_id, "outcome": "duplicate"})
-    outcome, detail = dispatch(services, event, payload, delivery_id)
-    await asyncio.to_thread(_set_outcome, services, delivery_id, outcome)
-    status = 200 if event == "ping" else 202
-    return Answer(status, {"delivery": delivery_id, "outcome": outcome, "detail": detail})
-
-
-def _record(services: Services, delivery_id: str, event: str) -> bool:
-    with services.database.session() as session:
-        return webhook_deliveries.record_if_absent(session, delivery_id, event[:64])
-
-
-def _set_outcome(services: Services, delivery_id: str, outcome: DeliveryOutcome) -> None:
-    with services.database.session() as session:
-        webhook_deliveries.set_outcome(session, delivery_id, outcome)
-
-
-def dispatch(
-    services: Services, event: str, payload: Mapping[str, Any], delivery_id: str
-) -> tuple[DeliveryOutcome, str]:
-    """Start the work the delivery asks for (on the event loop); its outcome and why."""
-    if event == "ping":
-        return "processed", "pong"
-    identity = services.repository
-    repository = payloads.repository(payload)
-    if event not in ("push", "pull_request"):
-        return "ignored", f"{event} events are not handled"
-    if identity.github is None:
-        logger.warning("%s %s ignored: %s", event, delivery_id, identity.unknown_reason())
-        return "ignored", identity.unknown_reason()
-    if not identity.is_ours(repository):
-        return "ignored", f"{repository} is not the GitOps repository ({identity.github})"
-    if event == "push":
-        branch = services.settings.source.branch
-        if payload.get("ref") != f"refs/heads/{branch}":
-            return "ignored", f"a push to {payload.get('ref')}, not to refs/heads/{branch}"
-        services.refresher.trigger()
-        return "processed", "refresh triggered"
-    return _pull_request(services, payload, delivery_id)
-
-
-def _pull_request(
-    services: Services, payload: Mapping[str, Any], delivery_id: str
-) -> tuple[DeliveryOutcome, str]:
-    merged = payloads.merged_pull_request(payload)
-    if merged is not None:
-        services.tasks.spawn(
-            work.record_merged(services, merged, delivery_id), f"record #{merged.number}"
-        )
-        return "processed", "recording the merged pull request"
-    event = payloads.pull_request_event(payload)
-    checker = services.pull_request_checker
-    if event is None or event.action not in payloads.CHECK_ACTIONS:
-        return "ignored", f"pull_request {payload.get('action')} is not handled"
-    if checker is None:
-        return "ignored", "the pull-request check is not configured"
-    services.tasks.spawn(
-        work.check(services, checker, event, delivery_id), f"check #{event.number}"
-    )
-    return "processed", "checking the pull request"

@@ -1,78 +1,83 @@
-"""The background work a delivery starts: a failure is logged and marks the delivery failed;
-what it missed the reconcile job records later."""
+"""The work a delivery asks for, done by the :class:`~catalog_service.webhooks.worker.
+DeliveryWorker` from what the delivery row holds: a pull request checked, a merged pull request
+recorded. Each kind runs in its own pool, so a check waiting out GitHub's rate limit delays
+neither the recording nor anything else. A failure is raised: the worker marks the delivery
+failed, and the reconcile job records later what it missed."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from catalog_service.db import webhook_deliveries
 from catalog_service.domain.pull_requests import FileChange
 from catalog_service.errors import SourceError
-from catalog_service.pull_requests.history import commit_files, parents_of
-from catalog_service.pull_requests.recorder import MergedPullRequest
-from catalog_service.service import Services
-from catalog_service.webhooks.events import PullRequestChecks, PullRequestEvent
-from catalog_service.webhooks.payloads import MergedPayload
+from catalog_service.github.client import GitHubClient
+from catalog_service.pools import WorkPool
+from catalog_service.pull_requests.history import GitHistory, commit_files, parents_of
+from catalog_service.pull_requests.recorder import MergedPullRequest, PullRequestRecorder
+from catalog_service.webhooks import payloads
+from catalog_service.webhooks.events import PullRequestChecks
 
-logger = logging.getLogger(__name__)
-
-
-async def check(
-    services: Services, checker: PullRequestChecks, event: PullRequestEvent, delivery_id: str
-) -> None:
-    try:
-        await asyncio.to_thread(checker.check, event)
-    except Exception:
-        logger.exception("checking %s#%d failed", event.repository, event.number)
-        await asyncio.to_thread(_failed, services, delivery_id)
+T = TypeVar("T")
+# Fetch now, waiting up to this many seconds (the refresher's ``refresh``).
+Fetch = Callable[[float], Awaitable[object]]
 
 
-async def record_merged(services: Services, merged: MergedPayload, delivery_id: str) -> None:
-    try:
-        await _record_merged(services, merged)
-    except Exception:
-        logger.exception("recording the merged pull request #%d failed", merged.number)
-        await asyncio.to_thread(_failed, services, delivery_id)
+@dataclass(frozen=True)
+class PullRequestCheckWork:
+    """Checks a pull request, in the checks' pool."""
+
+    checker: PullRequestChecks
+    pool: WorkPool
+
+    async def __call__(self, parameters: Mapping[str, Any]) -> None:
+        event = payloads.check_of(parameters)
+        await self.pool.run(lambda: self.checker.check(event), patient=True)
 
 
-async def _record_merged(services: Services, merged: MergedPayload) -> None:
-    recorder = services.recorder()
-    if recorder is None:
-        return
-    if services.github is not None:
-        pull = await asyncio.to_thread(
-            services.github.pull_request, recorder.repository, merged.number
+@dataclass(frozen=True)
+class MergedRecordWork:
+    """Records a merged pull request: from GitHub's API when there is a client, else from the
+    merge commit in the mirror (fetched first if it is not there yet)."""
+
+    recorder: PullRequestRecorder
+    github: GitHubClient | None
+    history: GitHistory | None
+    fetch: Fetch
+    fetch_wait_seconds: float
+    pool: WorkPool
+
+    async def __call__(self, parameters: Mapping[str, Any]) -> None:
+        merged = payloads.record_of(parameters)
+        recorder, github = self.recorder, self.github
+        if github is not None:
+            pull = await self._run(lambda: github.pull_request(recorder.repository, merged.number))
+            await self._run(lambda: recorder.record_from_api(pull))
+            return
+        record = MergedPullRequest(
+            number=merged.number,
+            title=merged.title,
+            author=merged.author,
+            merged_at=merged.merged_at,
+            merge_commit_sha=merged.merge_commit_sha,
+            url=merged.url,
+            files=await self._files_from_git(merged.merge_commit_sha),
         )
-        await asyncio.to_thread(recorder.record_from_api, pull)
-        return
-    files = await _files_from_git(services, merged)
-    record = MergedPullRequest(
-        number=merged.number,
-        title=merged.title,
-        author=merged.author,
-        merged_at=merged.merged_at,
-        merge_commit_sha=merged.merge_commit_sha,
-        url=merged.url,
-        files=files,
-    )
-    await asyncio.to_thread(recorder.record, record)
+        await self._run(lambda: recorder.record(record))
 
+    async def _files_from_git(self, sha: str | None) -> tuple[FileChange, ...]:
+        """The merge commit's files against its first parent."""
+        git = self.history
+        if git is None or sha is None:
+            return ()
+        try:
+            parents = await self._run(lambda: parents_of(git, sha))
+        except SourceError:
+            await self.fetch(self.fetch_wait_seconds)
+            parents = await self._run(lambda: parents_of(git, sha))
+        first = parents[0] if parents else None
+        return await self._run(lambda: commit_files(git, sha, first))
 
-async def _files_from_git(services: Services, merged: MergedPayload) -> tuple[FileChange, ...]:
-    """The merge commit's files against its first parent, fetched first if it is not here yet."""
-    git = services.history()
-    sha = merged.merge_commit_sha
-    if git is None or sha is None:
-        return ()
-    try:
-        parents = await asyncio.to_thread(parents_of, git, sha)
-    except SourceError:
-        await services.refresher.refresh(wait=services.settings.source.timeoutSeconds)
-        parents = await asyncio.to_thread(parents_of, git, sha)
-    return await asyncio.to_thread(commit_files, git, sha, parents[0] if parents else None)
-
-
-def _failed(services: Services, delivery_id: str) -> None:
-    with services.database.session() as session:
-        webhook_deliveries.set_outcome(session, delivery_id, "failed")
+    async def _run(self, work: Callable[[], T]) -> T:
+        return await self.pool.run(work, patient=True)

@@ -92,7 +92,7 @@ def running(
 def settle(client: TestClient, services: Services) -> None:
     """Wait for the background work the deliveries started."""
     assert client.portal is not None
-    client.portal.call(services.tasks.join)
+    client.portal.call(services.webhooks.worker.join)
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> None:

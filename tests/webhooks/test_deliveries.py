@@ -114,7 +114,8 @@ def test_over_25_mb_is_413_without_reading_it_all(app: tuple[TestClient, Service
         for _ in range(30):  # 30 MiB, in 1 MiB parts, with no Content-Length
             yield b" " * (1024 * 1024)
 
-    response = client.post(URL, content=chunks(), headers={"X-GitHub-Event": "push"})
+    signed = {"X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + "0" * 64}
+    response = client.post(URL, content=chunks(), headers=signed)
     assert response.status_code == 413
     assert "over 26,214,400 bytes" in response.json()["error"]["message"]
     assert stored(services) == []

@@ -43,10 +43,10 @@ from catalog_service.http.deps import (
     CiTokenRequired,
     ServicesDep,
     TokenRequired,
-    get_services,
     presents_trusted_token,
     require_ci_token,
     require_token,
+    services_of,
 )
 from catalog_service.http.errors import status_for, validation_message
 from catalog_service.http.schemas import ErrorResponse
@@ -80,7 +80,7 @@ class AuditedActionRoute(APIRoute):
 
 
 async def _audit_refusal(request: Request, action: str, error: Exception, duration: float) -> None:
-    services = get_services(request)
+    services = services_of(request)
     if not _authenticated(request, services, action):
         services.metrics.unauthenticated_refusals.count(action)  # counted, not stored
         return
@@ -145,11 +145,11 @@ CallerDep = Annotated[Caller, Depends(caller)]
 router = APIRouter(route_class=AuditedActionRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 502, 503)
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422, 429, 502, 503)
 }
 
 
-def action_service(services: ServicesDep) -> ActionService:
+async def action_service(services: ServicesDep) -> ActionService:
     if services.actions is None:
         raise NotReadyError("the self-service actions are not set up in this service")
     return services.actions
@@ -165,13 +165,18 @@ Actions = Annotated[ActionService, Depends(action_service)]
     dependencies=[TokenRequired],
     summary="Create an application: a new manifest on a branch, and a pull request",
 )
-def create_application(
-    request: CreateApplicationInput, actions: Actions, asking: CallerDep, http: Request
+async def create_application(
+    request: CreateApplicationInput,
+    actions: Actions,
+    asking: CallerDep,
+    services: ServicesDep,
+    http: Request,
 ) -> ActionResult:
     """Writes the manifest at ``actions.manifestPath`` after the rule engine passed it."""
     requester = asking.requester(request)  # refused here (403): audited by the route class
-    http.state.action_audited = True  # from here on the action audits the call itself
-    return actions.create_application(request, requester)
+    return await _in_action_pool(
+        services, http, lambda: actions.create_application(request, requester)
+    )
 
 
 @router.post(
@@ -181,13 +186,16 @@ def create_application(
     dependencies=[TokenRequired],
     summary="Promote an image: copy a version one environment along, as a pull request",
 )
-def promote_image(
-    request: PromoteImageInput, actions: Actions, asking: CallerDep, http: Request
+async def promote_image(
+    request: PromoteImageInput,
+    actions: Actions,
+    asking: CallerDep,
+    services: ServicesDep,
+    http: Request,
 ) -> ActionResult:
     """Copies ``from``'s version into the next environment (or ``to``)."""
     requester = asking.requester(request)  # refused here (403): audited by the route class
-    http.state.action_audited = True  # from here on the action audits the call itself
-    return actions.promote_image(request, requester)
+    return await _in_action_pool(services, http, lambda: actions.promote_image(request, requester))
 
 
 @router.post(
@@ -197,11 +205,25 @@ def promote_image(
     dependencies=[CiTokenRequired],
     summary="Set the version of the first environment (what CI does after a build)",
 )
-def set_version(request: SetVersionInput, actions: Actions, http: Request) -> ActionResult:
+async def set_version(
+    request: SetVersionInput, actions: Actions, services: ServicesDep, http: Request
+) -> ActionResult:
     """A commit on the GitOps branch, or a pull request with ``actions.setVersion.pullRequest``;
     ``auth.ciTokens`` may call this action and nothing else."""
-    http.state.action_audited = True  # from here on the action audits the call itself
-    return actions.set_version(request)
+    return await _in_action_pool(services, http, lambda: actions.set_version(request))
+
+
+async def _in_action_pool(
+    services: Services, http: Request, action: Callable[[], ActionResult]
+) -> ActionResult:
+    """The action in the actions' own pool (it may wait on git and GitHub for minutes); no
+    turn in time is a 429, audited as a refusal by the route class."""
+
+    def run() -> ActionResult:
+        http.state.action_audited = True  # from here on the action audits the call itself
+        return action()
+
+    return await services.pools.actions.run(run)
 
 
 @router.post(
@@ -210,5 +232,5 @@ def set_version(request: SetVersionInput, actions: Actions, http: Request) -> Ac
     dependencies=[TokenRequired],
     include_in_schema=False,
 )
-def unknown_action(action: str) -> None:
+async def unknown_action(action: str) -> None:
     raise NotFoundError(f"no action {action!r}; the actions are: {', '.join(ACTIONS)}")

@@ -48,7 +48,9 @@ router = APIRouter(tags=["catalog"])
         503: ERROR,
     },
 )
-def entities(request: Request, current: CurrentSnapshot) -> Response:
+async def entities(request: Request, current: CurrentSnapshot) -> Response:
+    # The reads are async: on the event loop, they never wait for a thread another kind of
+    # work holds (catalog_service/pools.py).
     return serve_encoded(request, current.json_form, "application/json")
 
 
@@ -65,7 +67,7 @@ def entities(request: Request, current: CurrentSnapshot) -> Response:
         503: ERROR,
     },
 )
-def entities_yaml(request: Request, current: CurrentSnapshot) -> Response:
+async def entities_yaml(request: Request, current: CurrentSnapshot) -> Response:
     return serve_encoded(request, current.yaml_form, YAML_MEDIA_TYPE)
 
 
@@ -80,7 +82,7 @@ for _path, _endpoint in (("/api/v1/entities", entities), ("/api/v1/entities.yaml
     summary="The manifests that were rejected",
     response_model=ProblemsResponse,
 )
-def problems(request: Request, services: ServicesDep) -> Response:
+async def problems(request: Request, services: ServicesDep) -> Response:
     ingestor = services.ingestor
     current = services.served.get()
     held = HeldBackOut.of(ingestor.held_back)

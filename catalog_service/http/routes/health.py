@@ -29,7 +29,7 @@ async def healthz() -> HealthResponse:  # on the event loop: it answers while it
     response_model=ReadinessResponse,
     responses={503: {"model": ReadinessResponse, "description": "No catalog yet"}},
 )
-def readyz(services: ServicesDep) -> JSONResponse:
+async def readyz(services: ServicesDep) -> JSONResponse:  # never waits for a thread
     ingestor = services.ingestor
     current = services.served.get()  # ready once the bodies are rendered, not merely applied
     success = ingestor.last_success_at
