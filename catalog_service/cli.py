@@ -29,7 +29,7 @@ from catalog_service.domain.review import empty_catalog, review
 from catalog_service.errors import CatalogError
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings, load_settings
-from catalog_service.timestamps import as_utc
+from catalog_service.timestamps import in_utc
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -122,7 +122,10 @@ def _moment(text: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
-    return as_utc(moment)
+    try:
+        return in_utc(moment)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _config_option(parser: argparse.ArgumentParser, required: bool = True) -> None:

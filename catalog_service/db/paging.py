@@ -19,9 +19,14 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from catalog_service.errors import InvalidRequestError
+from catalog_service.timestamps import in_utc
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+# A cursor this module hands out is under 80 characters; anything longer is not one of ours,
+# and is refused before it is decoded (deeply nested JSON would exhaust the parser's stack).
+MAX_CURSOR_CHARS = 200
+MAX_ROW_ID = 2**63 - 1  # the largest id either database stores
 T = TypeVar("T")
 
 
@@ -39,12 +44,17 @@ def encode_cursor(at: dt.datetime, row_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     """Raises :class:`InvalidRequestError` for a cursor this module did not hand out."""
     try:
+        if len(cursor) > MAX_CURSOR_CHARS:
+            raise ValueError(cursor)
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, row_id = json.loads(raw)
         moment = dt.datetime.fromisoformat(at)
         if moment.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
             raise ValueError(cursor)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        if not 0 <= row_id <= MAX_ROW_ID:
+            raise ValueError(cursor)
+        moment = in_utc(moment)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
         raise InvalidRequestError("invalid cursor: pass back the nextCursor of a page") from None
     return moment, row_id
 
