@@ -11,7 +11,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -67,8 +67,13 @@ def newest_first(
     *,
     cursor: str | None,
     limit: int,
+    budget: tuple[Callable[[T], int], int] | None = None,
 ) -> Page[T]:
-    """One page of ``query``, ordered by ``at`` then ``row_id``, both descending."""
+    """One page of ``query``, ordered by ``at`` then ``row_id``, both descending.
+
+    ``budget`` (a row's size, the most a page holds): the page ends early once the rows would
+    hold more, with at least one row, and its cursor continues from there.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
     if cursor is not None:
@@ -76,7 +81,19 @@ def newest_first(
         before: ColumnElement[bool] = or_(at < moment, and_(at == moment, row_id < last_id))
         query = query.where(before)
     rows = list(session.scalars(query.order_by(at.desc(), row_id.desc()).limit(limit + 1)))
+    if budget is not None:
+        limit = min(limit, _fitting(rows, *budget))
     if len(rows) <= limit:
         return Page(rows, None)
     last: Any = rows[limit - 1]
     return Page(rows[:limit], encode_cursor(getattr(last, at.key), getattr(last, row_id.key)))
+
+
+def _fitting(rows: Sequence[T], size: Callable[[T], int], most: int) -> int:
+    """How many of the first ``rows`` fit in ``most`` (at least one)."""
+    total = 0
+    for count, row in enumerate(rows):
+        total += size(row)
+        if total > most:
+            return max(count, 1)
+    return len(rows)
