@@ -26,22 +26,27 @@ from catalog_service.domain.manifests import manifest_json_schema
 from catalog_service.domain.parsing import MAX_FILE_BYTES, is_manifest_path
 from catalog_service.domain.problems import ERROR, WARNING, Problem
 from catalog_service.domain.review import empty_catalog, review
-from catalog_service.errors import CatalogError
+from catalog_service.errors import CatalogError, ConfigurationError
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings, load_settings
 from catalog_service.timestamps import in_utc
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+LOG_LEVEL_ENV = "CATALOG_LOG_LEVEL"  # read here, before any settings (docs/configuration.md)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        level = log_level(os.environ.get(LOG_LEVEL_ENV))
+    except ConfigurationError as error:
+        print(f"catalog-service: {error.message}", file=sys.stderr)
+        return 2
     logging.basicConfig(
-        level=os.environ.get("CATALOG_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # Alembic announces each of its plugins at INFO; the migrations it runs are what matters.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -54,6 +59,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     return result
+
+
+def log_level(value: str | None) -> str:
+    """The level ``CATALOG_LOG_LEVEL`` names (default INFO); a ConfigurationError naming the
+    variable for anything else, as for the other settings."""
+    level = (value or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigurationError(
+            f"invalid configuration in CATALOG_* variables:\n  {LOG_LEVEL_ENV}:"
+            f" must be one of {', '.join(LOG_LEVELS)}"
+        )
+    return level
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -257,6 +257,19 @@ def test_a_configuration_error_exits_2_naming_the_setting(
     assert "t0ps3cret" not in err
 
 
+@pytest.mark.parametrize("level", ["LOUD", "10", ""])
+def test_a_bad_log_level_exits_2_naming_the_variable(
+    level: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CATALOG_LOG_LEVEL", level or " ")
+    status, out, err = run(["export"], capsys)
+    assert (status, out) == (2, "")
+    assert err == (
+        "catalog-service: invalid configuration in CATALOG_* variables:\n"
+        "  CATALOG_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL\n"
+    )
+
+
 def test_a_missing_configuration_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["export"], capsys)
     assert status == 2

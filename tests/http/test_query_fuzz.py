@@ -8,6 +8,7 @@ deep nesting) put into every parameter of every operation.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +22,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from catalog_service.http.app import create_app
+from catalog_service.db.models import AuditEntry
+from catalog_service.http.app import app_services, create_app
 from catalog_service.service import build_ingestor
 from tests.support.repos import GitOpsRepo
 from tests.support.settings import SettingsFactory
@@ -198,3 +200,26 @@ def test_schemathesis_finds_no_5xx(app: FastAPI, path: str, mode: GenerationMode
             assert set(response.json()["error"]) == {"code", "message"}
 
     check()
+
+
+def test_a_poisoned_row_stored_before_the_fix_is_served_replaced(app: FastAPI) -> None:
+    """A row written before entries were made storable: SQLite's JSON keeps a lone surrogate
+    escaped (its text columns refuse one)."""
+    with app_services(app).database.session() as session:
+        session.add(
+            AuditEntry(
+                created_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+                actor="user:default/alice",
+                action="promote-image",
+                inputs={"\ud800": ["\ud800"], "big": "x" * 100_000},
+                dry_run=False,
+                outcome="rejected",
+                message="refused",
+                duration_seconds=0.1,
+            )
+        )
+    response = TestClient(app).get("/api/v1/audit")
+    assert response.status_code == 200, response.text
+    [row] = response.json()["items"]
+    assert row["inputs"]["\ufffd"] == ["\ufffd"]
+    assert row["inputs"]["big"].endswith("… (97,978 more characters)")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from catalog_service.db import audit
+from catalog_service.db import audit, storable
 from catalog_service.db.audit import Outcome
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -69,16 +69,17 @@ def get_audit(
 
 
 def _out(entry: AuditEntry) -> AuditEntryOut:
+    # Rows are made storable on the way in; a row written before that was is made so here.
     return AuditEntryOut(
         id=entry.id,
         time=entry.created_at,
-        actor=entry.actor,
-        action=entry.action,
-        inputs=entry.inputs,
+        actor=storable.text(entry.actor, 255),
+        action=storable.text(entry.action, 64),
+        inputs=storable.inputs(entry.inputs),
         dryRun=entry.dry_run,
         outcome=entry.outcome,
-        message=entry.message,
-        branch=entry.branch,
-        pullRequestUrl=entry.pull_request_url,
+        message=storable.text(entry.message, audit.MAX_MESSAGE_CHARS),
+        branch=storable.optional_text(entry.branch, 255),
+        pullRequestUrl=storable.optional_text(entry.pull_request_url, 2048),
         durationSeconds=entry.duration_seconds,
     )
