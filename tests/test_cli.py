@@ -294,6 +294,16 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "usage: catalog-service" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_a_since_utc_cannot_hold_is_a_usage_error(
+    since: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["backfill-prs", "--config", "x.yaml", "--since", since])
+    assert raised.value.code == 2
+    assert "in UTC it must fall within years 1 to 9999" in capsys.readouterr().err
+
+
 # -- the installed script -----------------------------------------------------------------------
 
 
