@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from catalog_service import __version__
-from catalog_service.errors import CatalogError
+from catalog_service.errors import CatalogError, ConfigurationError
 
 # Each command imports what it needs when it runs (docs/architecture.md §2): `--help`
 # loads no web, database or GitHub library, `validate` only the domain, `export` only the ingest.
@@ -26,15 +26,20 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+LOG_LEVEL_ENV = "CATALOG_LOG_LEVEL"  # read here, before any settings (docs/configuration.md)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        level = log_level(os.environ.get(LOG_LEVEL_ENV))
+    except ConfigurationError as error:
+        print(f"catalog-service: {error.message}", file=sys.stderr)
+        return 2
     logging.basicConfig(
-        level=os.environ.get("CATALOG_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # Alembic announces each of its plugins at INFO; the migrations it runs are what matters.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -47,6 +52,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     return result
+
+
+def log_level(value: str | None) -> str:
+    """The level ``CATALOG_LOG_LEVEL`` names (default INFO); a ConfigurationError naming the
+    variable for anything else, as for the other settings."""
+    level = (value or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigurationError(
+            f"invalid configuration in CATALOG_* variables:\n  {LOG_LEVEL_ENV}:"
+            f" must be one of {', '.join(LOG_LEVELS)}"
+        )
+    return level
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,13 +128,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _moment(text: str) -> dt.datetime:
-    from catalog_service.timestamps import as_utc
+    from catalog_service.timestamps import in_utc
 
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
-    return as_utc(moment)
+    try:
+        return in_utc(moment)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _config_option(parser: argparse.ArgumentParser, required: bool = True) -> None:

@@ -14,6 +14,7 @@ import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -36,21 +37,34 @@ from pydantic_settings import (
 
 from catalog_service.domain.entities import PLACEHOLDERS
 from catalog_service.domain.manifests import DNS_LABEL
+from catalog_service.domain.parsing import MANIFEST_SUFFIXES, is_manifest_path
 from catalog_service.domain.suggestions import unknown_key_hint
 from catalog_service.errors import ConfigurationError
 
 CONFIG_ENV = "CATALOG_CONFIG"
+_EXAMPLE = "https://example.com"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan: "inf" and "nan" read as floats otherwise, and no setting means them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _web_url(url: str, what: str) -> str:
+    """``url`` when it is an http(s) URL with a host; else ValueError naming ``what``."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"{what} must be an http:// or https:// URL with a host, such as {_EXAMPLE}"
+        )
+    return url
 
 
 class SourceSettings(_Section):
     url: str = Field(min_length=1, description="Any git URL, or the path of a local git repository")
     branch: str = Field("main", min_length=1)
     roots: list[str] = Field(default_factory=lambda: ["apps"], min_length=1)
-    pollSeconds: float = Field(60, gt=0)
+    pollSeconds: float = Field(60, ge=1, description="Seconds between fetches (at least 1)")
     cacheDir: Path | None = Field(None, description="Where the local mirror lives")
     webUrl: str | None = Field(None, description="The repository's web page, for entity locations")
     timeoutSeconds: float = Field(
@@ -80,6 +94,17 @@ class LinkTemplateSettings(_Section):
                 )
         return template
 
+    @field_validator("url")
+    @classmethod
+    def _opens_in_a_browser(cls, template: str) -> str:
+        # javascript: or data: links would run in Backstage's pages; the scheme is never a
+        # placeholder, so it is checked with the placeholders filled in.
+        _web_url(
+            template.format_map(dict.fromkeys(("name", "system", "environment"), "x")),
+            "a link's url",
+        )
+        return template
+
 
 class GitHubAppSettings(_Section):
     """A GitHub App installation; its installation tokens are fetched and renewed as needed."""
@@ -100,10 +125,15 @@ class GitHubSettings(_Section):
     token: SecretStr | None = None
     app: GitHubAppSettings | None = None
     webhookSecret: SecretStr | None = None
-    apiUrl: str = "https://api.github.com"
+    apiUrl: str = Field("https://api.github.com", description="GitHub's REST API")
     reconcileMinutes: float = Field(
         60, gt=0, description="How often merged pull requests are listed to catch lost webhooks"
     )
+
+    @field_validator("apiUrl")
+    @classmethod
+    def _api_url(cls, url: str) -> str:
+        return _web_url(url, "the API URL")
 
     @model_validator(mode="after")
     def _one_credential(self) -> GitHubSettings:
@@ -186,6 +216,19 @@ class AuthSettings(_Section):
 class DatabaseSettings(_Section):
     url: str = "sqlite:///catalog.db"
 
+    @field_validator("url")
+    @classmethod
+    def _not_in_memory(cls, url: str) -> str:
+        scheme, _, rest = url.partition("://")
+        if scheme.split("+")[0].lower() == "sqlite":
+            path, _, query = rest.partition("?")
+            if path in ("", "/", "/:memory:") or "mode=memory" in query:
+                raise ValueError(
+                    "an in-memory SQLite database is a new, empty one for each connection:"
+                    " give a file, such as sqlite:///catalog.db"
+                )
+        return url
+
 
 class IngestSettings(_Section):
     """When an ingest looks like an accident, it is held back instead of applied."""
@@ -246,6 +289,15 @@ class ActionsSettings(_Section):
             raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; use {{system}}, {{name}}")
         if "name" not in fields:
             raise ValueError("the template must contain {name}: one file per application")
+        example = template.format(system="shop", name="app")
+        if example.startswith("/") or "\\" in example:
+            raise ValueError(
+                "the path must be relative to the repository, such as apps/{name}.yaml"
+            )
+        if any(part in ("", ".", "..") for part in example.split("/")):
+            raise ValueError("the path must not hold '..', '.' or an empty folder")
+        if not example.endswith(MANIFEST_SUFFIXES):
+            raise ValueError("the path must end in .yaml or .yml: a manifest file")
         return template
 
 
@@ -258,6 +310,7 @@ class PromotionSettings(_Section):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
+        allow_inf_nan=False,
         env_prefix="CATALOG_",
         env_nested_delimiter="__",
         case_sensitive=False,
@@ -285,6 +338,17 @@ class Settings(BaseSettings):
         if len(set(environments)) != len(environments):
             raise ValueError("environment names must be unique")
         return environments
+
+    @model_validator(mode="after")
+    def _manifests_written_under_a_root(self) -> Settings:
+        example = self.actions.manifestPath.format(system="shop", name="app")
+        if not is_manifest_path(example, self.source.roots):
+            raise ValueError(
+                f"actions.manifestPath: {self.actions.manifestPath} is outside source.roots"
+                f" {self.source.roots} (or in a hidden folder): the catalog would not read"
+                " what create-application writes"
+            )
+        return self
 
     @model_validator(mode="after")
     def _protected_environments_exist(self) -> Settings:

@@ -15,3 +15,17 @@ def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=dt.UTC)
+
+
+def in_utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` converted to UTC (without a zone: UTC already).
+
+    Raises ``ValueError`` for a time UTC cannot hold: ``9999-12-31T23:59:59-05:00`` is past the
+    last one, ``0001-01-01T00:00:00+05:00`` before the first.
+    """
+    try:
+        return as_utc(moment).astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError(
+            f"{moment.isoformat()} is out of range: in UTC it must fall within years 1 to 9999"
+        ) from None

@@ -258,6 +258,19 @@ def test_a_configuration_error_exits_2_naming_the_setting(
     assert "t0ps3cret" not in err
 
 
+@pytest.mark.parametrize("level", ["LOUD", "10", ""])
+def test_a_bad_log_level_exits_2_naming_the_variable(
+    level: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CATALOG_LOG_LEVEL", level or " ")
+    status, out, err = run(["export"], capsys)
+    assert (status, out) == (2, "")
+    assert err == (
+        "catalog-service: invalid configuration in CATALOG_* variables:\n"
+        "  CATALOG_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL\n"
+    )
+
+
 def test_a_missing_configuration_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["export"], capsys)
     assert status == 2
@@ -280,6 +293,16 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
             main(argv)
         assert raised.value.code == 2, argv
     assert "usage: catalog-service" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_a_since_utc_cannot_hold_is_a_usage_error(
+    since: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["backfill-prs", "--config", "x.yaml", "--since", since])
+    assert raised.value.code == 2
+    assert "in UTC it must fall within years 1 to 9999" in capsys.readouterr().err
 
 
 # -- the installed script -----------------------------------------------------------------------

@@ -146,12 +146,82 @@ def test_no_configuration_at_all_says_how_to_give_one() -> None:
         ("source: {url: /x}\ningest: {holdBackEmpty: perhaps}\n", "ingest.holdBackEmpty"),
         ("source: {url: /x}\nauth: {tokens: notalist}\n", "auth.tokens"),
         ("source: /x\n", "source"),
+        # issue 13: what used to start and then misbehave
+        ("source: {url: /x, pollSeconds: 0.001}\n", "source.pollSeconds"),
+        ("source: {url: /x, pollSeconds: .inf}\n", "source.pollSeconds"),
+        ("source: {url: /x, pollSeconds: .nan}\n", "source.pollSeconds"),
+        ("source: {url: /x, timeoutSeconds: .inf}\n", "source.timeoutSeconds"),
+        ("source: {url: /x}\ngithub: {reconcileMinutes: .inf}\n", "github.reconcileMinutes"),
+        ("source: {url: /x}\ningest: {maxRemovedFraction: .nan}\n", "ingest.maxRemovedFraction"),
+        ("source: {url: /x}\ndatabase: {url: 'sqlite://'}\n", "database.url"),
+        ("source: {url: /x}\ndatabase: {url: 'sqlite:///:memory:'}\n", "database.url"),
+        ("source: {url: /x}\ndatabase: {url: 'sqlite+pysqlite://'}\n", "database.url"),
+        (
+            "source: {url: /x}\ndatabase: {url: 'sqlite:///file:x?mode=memory&uri=true'}\n",
+            "database.url",
+        ),
+        ("source: {url: /x}\ngithub: {apiUrl: api.github.com}\n", "github.apiUrl"),
+        ("source: {url: /x}\ngithub: {apiUrl: 'ftp://github.example'}\n", "github.apiUrl"),
+        ("source: {url: /x}\ngithub: {apiUrl: 'https://'}\n", "github.apiUrl"),
+        (
+            "source: {url: /x}\nactions: {manifestPath: 'apps/{system}.yaml'}\n",
+            "actions.manifestPath",
+        ),
+        (
+            "source: {url: /x}\nactions: {manifestPath: '/apps/{name}.yaml'}\n",
+            "actions.manifestPath",
+        ),
+        (
+            "source: {url: /x}\nactions: {manifestPath: 'apps/../{name}.yaml'}\n",
+            "actions.manifestPath",
+        ),
+        (
+            "source: {url: /x}\nactions: {manifestPath: 'apps//{name}.yaml'}\n",
+            "actions.manifestPath",
+        ),
+        (
+            "source: {url: /x}\nactions: {manifestPath: 'apps/{name}.json'}\n",
+            "actions.manifestPath",
+        ),
+        (
+            "source: {url: /x}\nlinks: [{title: t, url: 'javascript:alert(1)//{name}'}]\n",
+            "links.0.url",
+        ),
+        ("source: {url: /x}\nlinks: [{title: t, url: 'data:text/html,{name}'}]\n", "links.0.url"),
+        ("source: {url: /x}\nlinks: [{title: t, url: '{name}.example.com'}]\n", "links.0.url"),
     ],
 )
 def test_a_wrong_setting_is_named(tmp_path: Path, text: str, named: str) -> None:
     message = config_error(tmp_path, text)
     assert f"  {named}: " in message, message
     assert str(tmp_path / "catalog.yaml") in message
+
+
+def test_a_manifest_path_outside_the_roots_is_named(tmp_path: Path) -> None:
+    message = config_error(
+        tmp_path, "source: {url: /x, roots: [apps]}\nactions: {manifestPath: 'other/{name}.yaml'}\n"
+    )
+    assert "actions.manifestPath: other/{name}.yaml is outside source.roots ['apps']" in message
+
+
+def test_a_poll_interval_of_one_second_and_an_http_api_are_accepted(tmp_path: Path) -> None:
+    settings = load_settings(
+        write(
+            tmp_path,
+            "source: {url: /x, pollSeconds: 1}\ngithub: {apiUrl: 'http://ghe.internal/api/v3'}\n"
+            "database: {url: 'sqlite:////var/lib/catalog/catalog.db'}\n",
+        )
+    )
+    assert settings.source.pollSeconds == 1
+    assert settings.github.web_url == "http://ghe.internal"
+
+
+def test_an_infinite_number_in_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CATALOG_SOURCE__URL", "/x")
+    monkeypatch.setenv("CATALOG_SOURCE__POLLSECONDS", "inf")
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert "  source.pollSeconds: " in raised.value.message
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,12 @@ came since the last walked one, which the database remembers (``service_state``,
 
 Days. A commit belongs to the UTC day of its *committer* date: the date it landed on the branch
 (a rebase or a merge sets it), where the author date tells when the change was first written. A
-commit dated before its first parent (a skewed clock) counts on its parent's day, so days only
-move forward along the history. A day's row holds the counts at its last commit; days without a
-commit have no row and carry the previous day's counts when read (``report.py``).
+commit's day is fitted onto the walk's time line (``gitlog.timeline``): never before its
+parent's (a skewed clock counts on its parent's day), never after today or after a plausible
+child's (one commit dated 2100 moves nothing), and a date git accepts but no calendar holds
+(year 11476) counts on its parent's day: days only move forward, and no commit fails the walk.
+A day's row holds the counts at its last commit; days without a commit have no row and carry
+the previous day's counts when read (``report.py``).
 
 Rewritten history. When the remembered commit is no longer on the branch's first-parent history
 (a force-push), the rows from the day of the fork point (the merge base of the old and the new
@@ -30,7 +33,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from catalog_service.adoption.gitlog import LoggedCommit, log_args, parse_log
+from catalog_service.adoption.gitlog import (
+    LoggedCommit,
+    log_args,
+    parse_log,
+    parse_stamp,
+    stamp_day,
+    timeline,
+)
 from catalog_service.adoption.tree import TreeState
 from catalog_service.db import Database, adoption, state
 from catalog_service.domain.entities import EntityContext
@@ -153,9 +163,11 @@ class AdoptionHistory:
                 following = self._log([tip, f"^{base}"])
                 if not following or following[0].first_parent != base:
                     return None
-        stamps = self._source.read_git("log", "--first-parent", "--format=%ct", base, "--")
-        last = max(int(stamp) for stamp in stamps.split())
-        return base, dt.datetime.fromtimestamp(last, dt.UTC).date()
+        log = self._source.read_git(
+            "log", "--first-parent", "--topo-order", "--reverse", "--format=%H %ct", base, "--"
+        )
+        commits = [(sha, stamp_day(parse_stamp(stamp))) for sha, stamp in _pairs(log)]
+        return base, timeline(commits, None, _today())[-1]
 
     def _has_commit(self, commit: str) -> bool:
         try:
@@ -172,6 +184,7 @@ class AdoptionHistory:
     def _walk(self, plan: _Plan, head: str) -> dt.date | None:
         self._move_tree_to(plan.base)
         day = plan.base_day
+        days = timeline([(c.sha, c.day) for c in plan.commits], plan.base_day, _today())
         first_day: dt.date | None = None
         if plan.mode != "appended":
             rows: list[tuple[dt.date, dict[tuple[str, str], int]]] = []
@@ -186,9 +199,9 @@ class AdoptionHistory:
             rows = []
             for index, commit in enumerate(chunk):
                 self._tree.change(commit.changes)
-                day = commit.day if day is None else max(day, commit.day)
-                following = commits[start + index + 1] if start + index + 1 < len(commits) else None
-                if following is None or following.day > day:  # the day's last commit
+                day = days[start + index]
+                following = days[start + index + 1] if start + index + 1 < len(days) else None
+                if following is None or following > day:  # the day's last commit
                     rows.append((day, self._tree.counts()))
             self._at = chunk[-1].sha
             first_day = first_day or (rows[0][0] if rows else None)
@@ -232,6 +245,19 @@ class AdoptionHistory:
             else:
                 value = {"commit": commit, "day": day.isoformat(), "rules": self._rules}
                 state.put(session, STATE_KEY, json.dumps(value))
+
+
+def _today() -> dt.date:
+    """The walk's now: no commit counts on a later day."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _pairs(log: bytes) -> list[tuple[str, str]]:
+    """(sha, committer date) of each ``%H %ct`` line."""
+    return [
+        (sha, stamp)
+        for sha, _, stamp in (line.partition(" ") for line in log.decode().split("\n") if line)
+    ]
 
 
 def _parse_state(value: str | None) -> _Remembered | None:

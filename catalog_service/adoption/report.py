@@ -34,9 +34,14 @@ from catalog_service.vocabulary import CREATE_APPLICATION
 MAX_RANGE_DAYS: dict[str, int] = {"day": 3 * 366, "week": 10 * 366, "month": 10 * 366}
 NEWCOMERS = 10
 CREATE_ACTION = CREATE_APPLICATION
+# The last day a range may end on: a bucket past it (the day after, the next week or month)
+# would fall beyond the calendar's last year, 9999.
+LAST_DAY = dt.date(9998, 12, 31)
 
 
 def validate_range(start: dt.date, end: dt.date, bucket: Bucket) -> None:
+    if end > LAST_DAY:
+        raise InvalidRequestError(f"to ({end}) is too far ahead: at most {LAST_DAY}")
     if start > end:
         raise InvalidRequestError(f"from ({start}) is after to ({end})")
     days = (end - start).days + 1

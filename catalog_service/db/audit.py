@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog_service.db import storable
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
 from catalog_service.vocabulary import ActionOutcome
 
 Outcome = ActionOutcome
+MAX_MESSAGE_CHARS = 2048
+# A page stops early once its entries hold this much (inputs and message): follow nextCursor.
+MAX_PAGE_BYTES = 1024 * 1024
 
 
 def add(
@@ -30,17 +35,20 @@ def add(
     pull_request_url: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry; its ``id`` is set on return (the session is flushed, not committed)."""
+    """Append one entry; its ``id`` is set on return (the session is flushed, not committed).
+
+    Every field is made storable and bounded (``storable``): what is kept can always be served.
+    """
     entry = AuditEntry(
         created_at=created_at or dt.datetime.now(dt.UTC),
-        actor=actor,
-        action=action,
-        inputs=dict(inputs),
+        actor=storable.text(actor, 255),
+        action=storable.text(action, 64),
+        inputs=storable.inputs(inputs),
         dry_run=dry_run,
         outcome=outcome,
-        message=message,
-        branch=branch,
-        pull_request_url=pull_request_url,
+        message=storable.text(message, MAX_MESSAGE_CHARS),
+        branch=storable.optional_text(branch, 255),
+        pull_request_url=storable.optional_text(pull_request_url, 2048),
         duration_seconds=duration_seconds,
     )
     session.add(entry)
@@ -76,8 +84,21 @@ def list_entries(
     if until is not None:
         query = query.where(AuditEntry.created_at < until)
     return newest_first(
-        session, query, AuditEntry.created_at, AuditEntry.id, cursor=cursor, limit=limit
+        session,
+        query,
+        AuditEntry.created_at,
+        AuditEntry.id,
+        cursor=cursor,
+        limit=limit,
+        budget=(entry_bytes, MAX_PAGE_BYTES),
     )
+
+
+def entry_bytes(entry: AuditEntry) -> int:
+    """About what ``entry`` weighs in a page: its inputs and text (UTF-8 JSON)."""
+    fields = (entry.actor, entry.message, entry.branch or "", entry.pull_request_url or "")
+    inputs = json.dumps(entry.inputs, ensure_ascii=False).encode("utf-8", "replace")
+    return len(inputs) + sum(len(field.encode("utf-8", "replace")) for field in fields) + 200
 
 
 def count_by_action_outcome(session: Session) -> dict[tuple[str, str], int]:

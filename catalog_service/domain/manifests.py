@@ -27,6 +27,8 @@ ENTITY_REF = (
 )
 GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 URL = r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$"
+# A link a browser opens: http(s) only (javascript:, data:, file: are not links to follow).
+WEB_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$"
 # An image reference without tag or digest: the tag is the per-environment version.
 IMAGE = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)+$"
 ENV_VAR = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -52,7 +54,7 @@ class _Model(BaseModel):
 class Link(_Model):
     """A link shown on the entity page."""
 
-    url: Annotated[str, Field(pattern=URL, max_length=2048)]
+    url: Annotated[str, Field(pattern=WEB_URL, max_length=2048)]
     title: Text | None = None
     icon: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     type: Annotated[str, Field(min_length=1, max_length=64)] | None = None

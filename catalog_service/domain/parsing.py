@@ -262,6 +262,7 @@ _FORMATS = {
     m.ENTITY_REF: "must be a group name (team-payments) or an entity ref (group:default/team-a)",
     m.GITHUB_REPOSITORY: "must be a GitHub repository as owner/name",
     m.URL: "must be an absolute URL such as https://example.com/path",
+    m.WEB_URL: "must be an http:// or https:// URL such as https://example.com/path",
     m.IMAGE: "must be an image repository without tag (the tag is each environment's version)",
     m.ENV_VAR: "must be an environment variable name (letters, digits, '_')",
     m.AWS_SECRET_NAME: "must be an AWS Secrets Manager secret name",

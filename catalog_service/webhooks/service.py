@@ -155,6 +155,8 @@ def parse(body: bytes) -> Mapping[str, Any]:
         raise InvalidRequestError(
             f"the body is not JSON ({error}): set the webhook's content type to application/json"
         ) from None
+    except RecursionError:  # signed, yet nested deeper than any GitHub payload
+        raise InvalidRequestError("the body is JSON nested too deeply to be a delivery") from None
     if not isinstance(data, dict):
         raise InvalidRequestError("the body is not a JSON object")
     return data

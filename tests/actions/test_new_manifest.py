@@ -228,7 +228,7 @@ def new_applications(draw: st.DrawFn) -> NewApplication:
     name = draw(NAME)
     built = kind != "vendor"
     link = st.fixed_dictionaries(
-        {"url": pattern(m.URL, 80)}, optional={"title": TEXT, "icon": TEXT, "type": TEXT}
+        {"url": pattern(m.WEB_URL, 80)}, optional={"title": TEXT, "icon": TEXT, "type": TEXT}
     )
     component = st.fixed_dictionaries({"name": NAME, "type": pattern(m.COMPONENT_TYPE, 20)})
     secret = st.fixed_dictionaries(

@@ -146,3 +146,26 @@ def test_every_refusal_is_counted_and_an_unknown_action_is_not_audited(
     assert 'idp_actions_total{action="promote-image",outcome="rejected"} 2.0' in metrics
     assert 'idp_actions_total{action="create-application",outcome="rejected"} 2.0' in metrics
     assert "delete-everything" not in metrics
+
+
+def test_a_lone_surrogate_in_any_field_of_a_refused_body_keeps_the_log_readable(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    _seed(gitops)
+    h = harness()
+    # JSON escapes a lone surrogate (and NUL) as text; decoded, no UTF-8 response can carry it.
+    body = (
+        b'{"requestedBy": "user:default/\\ud800", "application": "ledger\\ud800",'
+        b' "\\udfffkey\\u0000": ["\\ud800", {"\\ud800": "\\u0000"}], "to": "\\ud800"}'
+    )
+    headers = {**AUTH, "Content-Type": "application/json"}
+    refused = _post(h, "promote-image", headers, content=body)
+    assert refused.status_code == 422, refused.text
+    page = h.client.get("/api/v1/audit")
+    assert page.status_code == 200, page.text
+    [row] = page.json()["items"]
+    assert row["outcome"] == "rejected"
+    stored = json.dumps(row, ensure_ascii=False)
+    assert "\ufffd" in stored
+    assert row["inputs"]["application"] == "ledger\ufffd"
+    assert row["inputs"]["\ufffdkey\ufffd"] == ["\ufffd", {"\ufffd": "\ufffd"}]

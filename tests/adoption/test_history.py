@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from pathlib import Path
+
+import pytest
 
 from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.db import Database
@@ -171,3 +175,55 @@ def test_other_rules_walk_the_history_again(
     assert outcome.mode == "walked"
     assert rows(database) == UNTIL_MARCH_7
     source.close()
+
+
+def _walk(gitops: GitOpsRepo, tmp_path: Path, database: Database) -> None:
+    gitops.push()
+    source = mirror_of(gitops, tmp_path / "mirror")
+    try:
+        assert AdoptionHistory(source, database, CONTEXT).update(source.fetch()).mode == "walked"
+    finally:
+        source.close()
+
+
+def test_one_commit_dated_2100_does_not_move_the_ones_after_it(
+    gitops: GitOpsRepo, tmp_path: Path, database: Database
+) -> None:
+    gitops.add_application("a", system="shop")
+    commit_at(gitops, "2026-03-02T09:00:00Z")
+    gitops.add_application("b", system="shop")
+    commit_at(gitops, "@4102444800 +0000")  # 2100-01-01: a clock far ahead
+    gitops.add_application("c", system="shop")
+    commit_at(gitops, "2026-03-04T09:00:00Z")
+    gitops.add_application("d", system="pay")
+    commit_at(gitops, "2026-03-05T09:00:00Z")
+    gitops.add_application("e", system="pay")
+    commit_at(gitops, "@4102444800 +0000")  # the last commit: no later than the walk's day
+    _walk(gitops, tmp_path, database)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert rows(database) == [
+        ("2026-03-02", "service", "shop", 1),
+        ("2026-03-04", "service", "shop", 3),  # b counts on its child's day
+        ("2026-03-05", "service", "pay", 1),
+        ("2026-03-05", "service", "shop", 3),
+        (today, "service", "pay", 2),
+        (today, "service", "shop", 3),
+    ]
+
+
+def test_a_commit_dated_in_year_11476_counts_on_its_parents_day_and_is_logged(
+    gitops: GitOpsRepo, tmp_path: Path, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    gitops.add_application("a", system="shop")
+    commit_at(gitops, "2026-03-02T09:00:00Z")
+    gitops.add_application("b", system="shop")
+    odd = commit_at(gitops, "@300000000000 +0000")  # git accepts it: 11476-08-15
+    gitops.add_application("c", system="shop")
+    commit_at(gitops, "2026-03-04T09:00:00Z")
+    with caplog.at_level(logging.WARNING, "catalog_service.adoption"):
+        _walk(gitops, tmp_path, database)
+    assert rows(database) == [
+        ("2026-03-02", "service", "shop", 2),
+        ("2026-03-04", "service", "shop", 3),
+    ]
+    assert f"commit {odd[:12]} has no date in years 1 to 9999" in caplog.text

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from catalog_service.db import Database, audit
+from catalog_service.db import Database, audit, storable
 from catalog_service.db.paging import MAX_LIMIT
 from catalog_service.errors import InvalidRequestError
 
@@ -140,3 +141,98 @@ def test_counts_by_action_and_outcome(database: Database) -> None:
             ("promote-image", "succeeded"): 2,
             ("promote-image", "failed"): 1,
         }
+
+
+def _add_raw(db: Database, minute: int, inputs: dict[str, object], **text: str) -> int:
+    fields = {
+        "actor": "user:default/alice",
+        "message": "opened",
+        "branch": "idp/b",
+        "pull_request_url": "https://github.com/acme/gitops/pull/7",
+        **text,
+    }
+    with db.session() as session:
+        return audit.add(
+            session,
+            action="promote-image",
+            inputs=inputs,
+            dry_run=False,
+            outcome="rejected",
+            duration_seconds=0.1,
+            created_at=START + dt.timedelta(minutes=minute),
+            **fields,
+        ).id
+
+
+def test_unencodable_code_points_in_any_field_are_stored_as_replacement_characters(
+    database: Database,
+) -> None:
+    poison = "a\ud800b\x00c\udfff"
+    _add_raw(
+        database,
+        0,
+        {poison: poison, "list": [poison, {poison: [poison]}]},
+        actor=poison,
+        message=poison,
+        branch=poison,
+        pull_request_url=poison,
+    )
+    with database.session() as session:
+        [entry] = audit.list_entries(session).items
+        clean = "a\ufffdb\ufffdc\ufffd"
+        assert (entry.actor, entry.message, entry.branch, entry.pull_request_url) == (clean,) * 4
+        assert entry.inputs == {clean: clean, "list": [clean, {clean: [clean]}]}
+        json.dumps(entry.inputs, ensure_ascii=False).encode("utf-8")  # servable
+
+
+def test_the_inputs_kept_per_entry_are_at_most_8_kib_with_long_strings_marked(
+    database: Database,
+) -> None:
+    _add_raw(database, 0, {"description": "x" * 5000, "tags": ["t"] * 500})
+    _add_raw(database, 1, {f"key{i}": "y" * 1000 for i in range(7600)})  # 7.6 MB
+    _add_raw(database, 2, {"v": 1.0, "nan": float("nan"), "deep": _nested(50)})
+    _add_raw(database, 3, {"grid": [["w" * 200] * 50] * 50})
+    with database.session() as session:
+        grid, deep, huge, long = audit.list_entries(session).items
+        for entry in (grid, deep, huge, long):
+            assert (
+                len(json.dumps(entry.inputs, ensure_ascii=False).encode())
+                <= storable.MAX_INPUTS_BYTES
+            )
+        assert long.inputs["description"].endswith("… (2,977 more characters)")
+        assert len(long.inputs["description"]) == 2048
+        assert long.inputs["tags"][-1] == "… (400 more items)"
+        assert huge.inputs["…"] == "7,580 more keys" and len(huge.inputs) == 21
+        assert huge.inputs["key0"] == "y" * 105 + "… (895 more characters)"
+        assert grid.inputs["bytes"] > 500_000
+        assert grid.inputs["truncated"].startswith('{"grid": [["www')
+        assert deep.inputs["nan"] == "nan" and deep.inputs["v"] == 1.0
+        assert "(nested deeper than 8 levels)" in json.dumps(deep.inputs)
+
+
+def _nested(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_page_of_large_entries_stops_at_the_byte_budget_and_continues(
+    database: Database,
+) -> None:
+    for minute in range(300):  # about 8 KiB each: 2.4 MB in all
+        _add_raw(database, minute, {f"k{i}": "z" * 1000 for i in range(8)})
+    seen: list[int] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        with database.session() as session:
+            page = audit.list_entries(session, cursor=cursor, limit=MAX_LIMIT)
+            sizes = [audit.entry_bytes(entry) for entry in page.items]
+            seen.extend(entry.id for entry in page.items)
+        assert sum(sizes) <= audit.MAX_PAGE_BYTES
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == 3 and len(seen) == len(set(seen)) == 300

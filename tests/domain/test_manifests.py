@@ -370,10 +370,82 @@ metadata:
 spec: {type: vendor, chart: {repository: "https://charts.example.com", name: pay}}
 """,
         [
-            "apps/app.yaml:8:13: metadata.links[0].url: must be an absolute URL such as"
-            " https://example.com/path"
+            "apps/app.yaml:8:13: metadata.links[0].url: must be an http:// or https:// URL such"
+            " as https://example.com/path"
         ],
         id="link-url-not-absolute",
+    ),
+    pytest.param(
+        """\
+apiVersion: idp/v1alpha1
+kind: Application
+metadata:
+  name: pay
+  system: payments
+  owner: team-a
+  links:
+    - {url: "javascript://%0aalert(document.cookie)", title: Runbook}
+spec: {type: vendor, chart: {repository: "https://charts.example.com", name: pay}}
+""",
+        [
+            "apps/app.yaml:8:13: metadata.links[0].url: must be an http:// or https:// URL such"
+            " as https://example.com/path"
+        ],
+        id="link-url-javascript",
+    ),
+    pytest.param(
+        """\
+apiVersion: idp/v1alpha1
+kind: Application
+metadata:
+  name: pay
+  system: payments
+  owner: team-a
+  links:
+    - {url: "data://text/html,x", title: Runbook}
+spec: {type: vendor, chart: {repository: "https://charts.example.com", name: pay}}
+""",
+        [
+            "apps/app.yaml:8:13: metadata.links[0].url: must be an http:// or https:// URL such"
+            " as https://example.com/path"
+        ],
+        id="link-url-data",
+    ),
+    pytest.param(
+        """\
+apiVersion: idp/v1alpha1
+kind: Application
+metadata:
+  name: pay
+  system: payments
+  owner: team-a
+  links:
+    - {url: "file:///etc/passwd", title: Runbook}
+spec: {type: vendor, chart: {repository: "https://charts.example.com", name: pay}}
+""",
+        [
+            "apps/app.yaml:8:13: metadata.links[0].url: must be an http:// or https:// URL such"
+            " as https://example.com/path"
+        ],
+        id="link-url-file",
+    ),
+    pytest.param(
+        """\
+apiVersion: idp/v1alpha1
+kind: Application
+metadata:
+  name: pay
+  system: payments
+  owner: team-a
+  links:
+    - {url: "https:///path", title: Runbook}
+spec: {type: vendor, chart: {repository: "https://charts.example.com", name: pay}}
+""",
+        [
+            "apps/app.yaml:8:13: metadata.links[0].url: must be an http:// or https:// URL such"
+            " as https://example.com/path"
+        ],
+        id="link-url-no-host",
     ),
     pytest.param(
         """\

@@ -603,7 +603,7 @@ def test_the_entities_body_is_built_once_per_snapshot(
 def test_the_service_polls_the_source(make_settings: SettingsFactory, gitops: GitOpsRepo) -> None:
     gitops.add_application("orders")
     first = gitops.commit()
-    settings = make_settings(source={"pollSeconds": 0.05})
+    settings = make_settings(source={"pollSeconds": 1})
 
     def revision_becomes(client: TestClient, expected: str) -> None:
         deadline = time.monotonic() + 15

@@ -129,6 +129,20 @@ def test_malformed_json_with_a_valid_signature_is_400(app: tuple[TestClient, Ser
     assert stored(services) == []
 
 
+def test_deeply_nested_json_with_a_valid_signature_is_400(
+    app: tuple[TestClient, Services],
+) -> None:
+    client, services = app
+    body = b'{"zen": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = deliver(client, "push", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == {
+        "code": "invalid_request",
+        "message": "the body is JSON nested too deeply to be a delivery",
+    }
+    assert stored(services) == []
+
+
 def test_a_missing_delivery_id_is_400(app: tuple[TestClient, Services]) -> None:
     client, _ = app
     body = json.dumps(payload("ping")).encode()

@@ -39,5 +39,6 @@ def get_adoption(
     """Manifests at each bucket's end; merged manifest pull requests, autonomous or by the
     platform team; actions by outcome; the create-to-merge median; the latest newcomers."""
     end = to or dt.datetime.now(dt.UTC).date()
-    start = from_ or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    # Never before the calendar's first day, even for a `to` in year 1.
+    start = from_ or dt.date.fromordinal(max(1, end.toordinal() - (DEFAULT_DAYS - 1)))
     return report(session, start, end, bucket)

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from catalog_service.db import audit
+from catalog_service.db import audit, storable
 from catalog_service.db.audit import Outcome
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
 from catalog_service.http.deps import DatabaseSession
+from catalog_service.http.query import QueryTime
 from catalog_service.http.schemas import ErrorResponse
-from catalog_service.timestamps import as_utc
 
 router = APIRouter()
 
@@ -49,8 +49,8 @@ def get_audit(
     action: Annotated[str | None, Query(description="create-application, promote-image")] = None,
     actor: Annotated[str | None, Query(description="requestedBy, exactly")] = None,
     outcome: Annotated[Outcome | None, Query()] = None,
-    since: Annotated[dt.datetime | None, Query(description="Inclusive (ISO 8601)")] = None,
-    until: Annotated[dt.datetime | None, Query(description="Exclusive (ISO 8601)")] = None,
+    since: Annotated[QueryTime | None, Query(description="Inclusive (ISO 8601)")] = None,
+    until: Annotated[QueryTime | None, Query(description="Exclusive (ISO 8601)")] = None,
     cursor: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> AuditPage:
@@ -60,8 +60,8 @@ def get_audit(
         action=action,
         actor=actor,
         outcome=outcome,
-        since=as_utc(since),
-        until=as_utc(until),
+        since=since,
+        until=until,
         cursor=cursor,
         limit=limit,
     )
@@ -69,16 +69,17 @@ def get_audit(
 
 
 def _out(entry: AuditEntry) -> AuditEntryOut:
+    # Rows are made storable on the way in; a row written before that was is made so here.
     return AuditEntryOut(
         id=entry.id,
         time=entry.created_at,
-        actor=entry.actor,
-        action=entry.action,
-        inputs=entry.inputs,
+        actor=storable.text(entry.actor, 255),
+        action=storable.text(entry.action, 64),
+        inputs=storable.inputs(entry.inputs),
         dryRun=entry.dry_run,
         outcome=entry.outcome,
-        message=entry.message,
-        branch=entry.branch,
-        pullRequestUrl=entry.pull_request_url,
+        message=storable.text(entry.message, audit.MAX_MESSAGE_CHARS),
+        branch=storable.optional_text(entry.branch, 255),
+        pullRequestUrl=storable.optional_text(entry.pull_request_url, 2048),
         durationSeconds=entry.duration_seconds,
     )

@@ -13,8 +13,8 @@ from catalog_service.db import pull_requests
 from catalog_service.db.models import PullRequestRecord
 from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
 from catalog_service.http.deps import DatabaseSession
+from catalog_service.http.query import QueryTime
 from catalog_service.http.schemas import ErrorResponse
-from catalog_service.timestamps import as_utc
 
 router = APIRouter(tags=["pull requests"])
 
@@ -65,8 +65,8 @@ class PullRequestsResponse(BaseModel):
 )
 def list_pull_requests(
     session: DatabaseSession,
-    since: Annotated[dt.datetime | None, Query(description="merged at or after (UTC)")] = None,
-    until: Annotated[dt.datetime | None, Query(description="merged before (UTC)")] = None,
+    since: Annotated[QueryTime | None, Query(description="merged at or after (UTC)")] = None,
+    until: Annotated[QueryTime | None, Query(description="merged before (UTC)")] = None,
     author: Annotated[str | None, Query(description="GitHub login")] = None,
     autonomous: Annotated[bool | None, Query()] = None,
     cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
@@ -77,8 +77,8 @@ def list_pull_requests(
         session,
         author=author,
         autonomous=autonomous,
-        since=as_utc(since),
-        until=as_utc(until),
+        since=since,
+        until=until,
         cursor=cursor,
         limit=limit,
     )
