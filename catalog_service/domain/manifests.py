@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from catalog_service.domain.cron import cron_problem
+
 API_VERSION = "idp/v1alpha1"
 KINDS = ("Application", "System")
 APPLICATION_TYPES = ("service", "vendor", "etl")
@@ -27,8 +29,15 @@ ENTITY_REF = (
 )
 GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 URL = r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$"
-# An image reference without tag or digest: the tag is the per-environment version.
-IMAGE = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)+$"
+# An image reference without tag or digest (the tag is the per-environment version), starting
+# with its registry's host (a dot or a port in it, or localhost) as a cluster pulls it: without
+# one, a node would look on Docker Hub.
+IMAGE = (
+    r"^((localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)(:[0-9]+)?"
+    r"|[a-z0-9]([a-z0-9-]*[a-z0-9])?:[0-9]+)(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)+$"
+)
+# The same without a registry host: told apart to say what is missing.
+IMAGE_PATH = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)*$"
 ENV_VAR = r"^[A-Za-z_][A-Za-z0-9_]*$"
 AWS_SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
 VERSION = r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$"
@@ -171,6 +180,10 @@ def check_application(
                 ("spec", field),
                 (f"spec.{field} is only allowed for type {' or '.join(allowed)}, not {spec.type}"),
             )
+    if spec.schedule is not None:
+        problem = cron_problem(spec.schedule)
+        if problem:
+            yield ("spec", "schedule"), f"spec.schedule: {problem}"
     configured = set(environments)
     for env in spec.environments:
         if env not in configured:
