@@ -184,6 +184,7 @@ def check_application(
         problem = cron_problem(spec.schedule)
         if problem:
             yield ("spec", "schedule"), f"spec.schedule: {problem}"
+    yield from _deployable(app)
     configured = set(environments)
     for env in spec.environments:
         if env not in configured:
@@ -209,6 +210,36 @@ def check_application(
                     f"the resource name {resource!r} would be longer than {MAX_NAME_LENGTH}"
                     " characters; shorten the application or component name"
                 ),
+            )
+
+
+# A CronJob's name leaves room for the Jobs it names after itself.
+MAX_CRONJOB_NAME = 52
+
+
+def _deployable(app: Application) -> Iterator[tuple[FieldPath, str]]:
+    """What the platform chart and Argo CD would refuse: names too long for the objects they
+    become, a Service name starting with a digit, an image tag with '+'."""
+    name, spec = app.metadata.name, app.spec
+    if spec.type == "service" and not name[0].isalpha():
+        yield ("metadata", "name"), "a service's name must start with a letter (its Service's)"
+    if spec.type == "etl" and len(name) > MAX_CRONJOB_NAME:
+        yield (
+            ("metadata", "name"),
+            f"an etl application's name is at most {MAX_CRONJOB_NAME} characters (its CronJob's)",
+        )
+    for env, environment in spec.environments.items():
+        if len(f"{name}-{env}") > MAX_NAME_LENGTH:
+            yield (
+                ("spec", "environments", env),
+                f"the Argo CD application {name}-{env} would be longer than {MAX_NAME_LENGTH}"
+                " characters; shorten the application name",
+            )
+        if spec.type != "vendor" and "+" in environment.version:
+            yield (
+                ("spec", "environments", env, "version"),
+                f"spec.environments.{env}.version: an image tag cannot hold '+'"
+                " (only a vendor chart's version can)",
             )
 
 

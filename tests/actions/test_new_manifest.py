@@ -227,7 +227,8 @@ def unique_by(key: str, items: st.SearchStrategy[Mapping[str, Any]]) -> st.Searc
 @st.composite
 def new_applications(draw: st.DrawFn) -> NewApplication:
     kind = draw(st.sampled_from(m.APPLICATION_TYPES))
-    name = draw(NAME)
+    # Short enough for a CronJob and "<name>-<environment>", starting with a letter (a Service).
+    name = draw(pattern(r"^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$", 32))
     built = kind != "vendor"
     link = st.fixed_dictionaries(
         {"url": pattern(m.URL, 80)}, optional={"title": TEXT, "icon": TEXT, "type": TEXT}
@@ -238,7 +239,8 @@ def new_applications(draw: st.DrawFn) -> NewApplication:
         optional={"key": TEXT},
     )
     environment = st.fixed_dictionaries(
-        {"version": pattern(m.VERSION, 20)}, optional={"replicas": st.integers(0, 10_000)}
+        {"version": pattern(m.VERSION, 20).filter(lambda v: kind == "vendor" or "+" not in v)},
+        optional={"replicas": st.integers(0, 10_000)},
     )
     return NewApplication(
         name=name,

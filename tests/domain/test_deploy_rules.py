@@ -127,3 +127,23 @@ def test_the_rules_do_not_stop_other_applications() -> None:
     )
     assert [app.name for app in catalog.applications] == ["nightly"]
     assert [p.path for p in catalog.problems] == ["apps/b.yaml"]
+
+
+def test_what_the_objects_it_becomes_would_refuse() -> None:
+    text = (
+        SERVICE.replace("library/pay", "registry.example.com/pay")
+        .replace("name: pay,", "name: 1pay,")
+        .replace("    - {env: DATABASE_URL, secret: pay/other}\n", "")
+        .replace('dev: {version: "1.0"}', 'dev: {version: "1.0+build.7"}')
+    )
+    assert both(text) == [
+        "apps/app.yaml:3:18: a service's name must start with a letter (its Service's)",
+        "apps/app.yaml:11:20: spec.environments.dev.version: an image tag cannot hold '+'"
+        " (only a vendor chart's version can)",
+    ]
+    long = ETL.replace("{schedule}", "0 2 * * *").replace("nightly,", "n" * 60 + ",")
+    assert both(long) == [
+        "apps/app.yaml:3:18: an etl application's name is at most 52 characters (its CronJob's)",
+        f"apps/app.yaml:10:10: the Argo CD application {'n' * 60}-dev would be longer than 63"
+        " characters; shorten the application name",
+    ]
