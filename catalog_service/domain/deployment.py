@@ -237,9 +237,9 @@ def render_accepted(
         bad = {
             env: namespace_problem(namespace_of(app, env, config)) for env in app.spec.environments
         }
-        messages = sorted({message for message in bad.values() if message})
-        if messages:
-            problems.extend(Problem(path, line, column, message) for message in messages)
+        messages = [message for message in bad.values() if message]
+        if messages:  # one problem per application: the first environment's
+            problems.append(Problem(path, line, column, messages[0]))
         else:
             apps.append(app)
     return render_all(apps, environments, config), problems

@@ -113,7 +113,10 @@ def _read_marker(out: Path) -> set[str]:
 
 def _write_marker(out: Path, files: set[str]) -> None:
     content = {"format": MARKER_FORMAT, "files": sorted(files)}
-    _atomic_write(out / MARKER, (json.dumps(content, indent=1) + "\n").encode())
+    data = (json.dumps(content, indent=1) + "\n").encode()
+    path = out / MARKER
+    if not (path.is_file() and path.read_bytes() == data):
+        _atomic_write(path, data)
 
 
 def _folder(out: Path, relative: str, create: bool) -> Path | None:
