@@ -21,14 +21,13 @@ from pathlib import Path
 from catalog_service.errors import CatalogError
 
 MARKER = ".catalog-service-render"
-LOCK = ".catalog-service-render.lock"
 MARKER_FORMAT = "catalog-service render output v1"
 # What a render ever writes: <environment>/<application>/<file>. A marker naming anything else
 # was not written by us, and nothing it names is removed.
 _OUR_FILE = re.compile(
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z]+\.yaml$"
 )
-_IGNORED_IN_A_NEW_FOLDER = {".git", LOCK}
+_IGNORED_IN_A_NEW_FOLDER = {".git"}
 
 
 class RenderOutputError(CatalogError):
@@ -85,13 +84,14 @@ def _prepare(out: Path) -> None:
 
 @contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    """One render at a time in a folder: a second one waits for the first."""
-    with (out / LOCK).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """One render at a time in a folder: a second one waits for the first (the lock is on the
+    folder itself, so no lock file lands in the rendered branch)."""
+    descriptor = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _read_marker(out: Path) -> set[str]:
