@@ -288,8 +288,8 @@ def _render(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     files = outcome.files
     print(
-        f"rendered {len(outcome.rendered)} application(s) x environment(s) of"
-        f" {outcome.revision[:12]} into {args.out}: {files.written} file(s) written,"
+        f"rendered {len(outcome.rendered)} application(s) x environment(s) into {args.out}:"
+        f" {files.written} file(s) written,"
         f" {files.unchanged} unchanged, {files.removed} removed;"
         f" {len(outcome.problems)} problem(s)",
         file=sys.stderr,
