@@ -10,8 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from catalog_service.domain import block_yaml
 from catalog_service.domain import manifests as m
 from catalog_service.domain.problems import Problem
 
@@ -205,22 +204,9 @@ def apps_listing(apps: Iterable[m.Application], environment: str) -> list[m.Appl
     )
 
 
-class _Dumper(yaml.CSafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def to_yaml(value: Any) -> bytes:
-    """Deterministic YAML: keys in the order written, unicode as is, no aliases."""
-    text = yaml.dump(
-        value,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=1_000_000,
-    )
-    return text.encode()
+def to_yaml(value: Mapping[str, Any]) -> bytes:
+    """Deterministic block YAML (keys in the order written)."""
+    return block_yaml.dump(value)
 
 
 def render_accepted(

@@ -8,11 +8,12 @@ what makes the folder ours. A folder without it is used only when empty (a fresh
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import re
-import tempfile
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,8 +53,9 @@ def write_output(out: Path, files: Mapping[str, bytes]) -> WriteReport:
         # Listed before writing: files of a render killed midway are still removed later.
         _write_marker(out, previous | set(files))
         written = unchanged = 0
+        known: set[str] = set()
         for relative, data in sorted(files.items()):
-            if _write_if_changed(out, relative, data):
+            if _write_if_changed(out, relative, data, known):
                 written += 1
             else:
                 unchanged += 1
@@ -119,48 +121,63 @@ def _write_marker(out: Path, files: set[str]) -> None:
         _atomic_write(path, data)
 
 
-def _folder(out: Path, relative: str, create: bool) -> Path | None:
-    """The folder of ``relative`` inside ``out``; never through a symbolic link."""
+def _folder(out: Path, relative: str, create: bool, known: set[str] | None = None) -> Path | None:
+    """The folder of ``relative`` inside ``out``; never through a symbolic link. ``known``:
+    folders already checked in this render (a large render has thousands of files)."""
     folder = out
     for part in relative.split("/")[:-1]:
         folder = folder / part
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            raise RenderOutputError(
-                f"{folder} is not a folder that render made; remove it and render again"
-            )
-        if not folder.exists():
+        if known is not None and str(folder) in known:
+            continue
+        try:
+            mode = folder.lstat().st_mode
+        except FileNotFoundError:
             if not create:
                 return None
             folder.mkdir()
+            mode = stat.S_IFDIR
+        if not stat.S_ISDIR(mode):  # a symbolic link, a file
+            raise RenderOutputError(
+                f"{folder} is not a folder that render made; remove it and render again"
+            )
+        if known is not None:
+            known.add(str(folder))
     return folder
 
 
-def _write_if_changed(out: Path, relative: str, data: bytes) -> bool:
-    folder = _folder(out, relative, create=True)
+def _write_if_changed(out: Path, relative: str, data: bytes, known: set[str]) -> bool:
+    folder = _folder(out, relative, create=True, known=known)
     assert folder is not None
-    target = folder / relative.rsplit("/", 1)[1]
-    if target.is_symlink():
-        target.unlink()
-    elif target.is_file():
-        with target.open("rb") as existing:
+    target = str(folder / relative.rsplit("/", 1)[1])
+    try:
+        descriptor = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        if error.errno != errno.ELOOP:  # a symbolic link is replaced, never followed
+            raise
+        Path(target).unlink()
+    else:
+        with os.fdopen(descriptor, "rb") as existing:
             if existing.read(len(data) + 1) == data:
                 return False
-    _atomic_write(target, data)
+    _atomic_write(Path(target), data)
     return True
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    """A reader (git add, Argo CD) sees the old file or the new one, never half of one."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    """A reader (git add, Argo CD) sees the old file or the new one, never half of one. Not
+    fsynced: the files are derived (a render after a crash writes them again), and a sync per
+    file would cost most of a large render. One writer at a time (the lock): a fixed temporary
+    name, which a killed render's leftover only gets reused under."""
+    temporary = target.with_name(f".{target.name}.render-tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
     try:
-        with os.fdopen(handle, "wb") as file:
+        with os.fdopen(os.open(temporary, flags, 0o644), "wb") as file:
             file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(target)
+        temporary.replace(target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
