@@ -35,17 +35,15 @@ app.kubernetes.io/instance: {{ .Release.Name | quote }}
     - name: http
       containerPort: {{ .Values.containerPort }}
       protocol: TCP
-  {{- with .Values.probes.readiness }}
-  readinessProbe:
+  {{- $defaults := dict "readiness" (dict "tcpSocket" (dict "port" "http") "periodSeconds" 10) "liveness" (dict "tcpSocket" (dict "port" "http") "initialDelaySeconds" 10 "periodSeconds" 20) }}
+  {{- range $name := list "readiness" "liveness" "startup" }}
+  {{- /* a probe set to null is gone from the values: none */}}
+  {{- if hasKey $.Values.probes $name }}
+  {{- with (get $.Values.probes $name) | default (get $defaults $name) }}
+  {{ $name }}Probe:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with .Values.probes.liveness }}
-  livenessProbe:
-    {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with .Values.probes.startup }}
-  startupProbe:
-    {{- toYaml . | nindent 4 }}
   {{- end }}
   {{- end }}
   {{- with .Values.env }}
