@@ -120,3 +120,11 @@ def test_the_adoption_benchmark_runs_on_a_small_repository() -> None:
     stdout = run_bench("adoption", "--manifests", "300", "--commits", "60", "--new-commits", "2")
     assert "first walk (61 commits, 21 days)" in stdout, stdout
     assert "a new commit adds its day (median of 2)" in stdout, stdout
+
+
+def test_the_render_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("render", "--manifests", "60")
+    for figure in ("cold export", "cold render / cold export", "render after one manifest changed"):
+        assert figure in stdout, stdout
+    assert "360 files" in stdout  # 60 applications x 3 environments x 2 files
+    assert "2 file(s) written, 358 unchanged, 0 removed" in stdout
