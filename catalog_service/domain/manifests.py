@@ -7,6 +7,7 @@ so each rule can point at the exact YAML node it is about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal
 
@@ -41,6 +42,8 @@ IMAGE_PATH = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])
 ENV_VAR = r"^[A-Za-z_][A-Za-z0-9_]*$"
 AWS_SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
 VERSION = r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$"
+# The versions a service or etl can have: an image tag (no '+', unlike a chart version).
+IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 COMPONENT_TYPE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 CRON = (
     r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)"
@@ -235,7 +238,7 @@ def _deployable(app: Application) -> Iterator[tuple[FieldPath, str]]:
                 f"the Argo CD application {name}-{env} would be longer than {MAX_NAME_LENGTH}"
                 " characters; shorten the application name",
             )
-        if spec.type != "vendor" and "+" in environment.version:
+        if spec.type != "vendor" and not re.match(IMAGE_TAG, environment.version):
             yield (
                 ("spec", "environments", env, "version"),
                 f"spec.environments.{env}.version: an image tag cannot hold '+'"

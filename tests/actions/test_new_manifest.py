@@ -239,7 +239,7 @@ def new_applications(draw: st.DrawFn) -> NewApplication:
         optional={"key": TEXT},
     )
     environment = st.fixed_dictionaries(
-        {"version": pattern(m.VERSION, 20).filter(lambda v: kind == "vendor" or "+" not in v)},
+        {"version": pattern(m.VERSION if kind == "vendor" else m.IMAGE_TAG, 20)},
         optional={"replicas": st.integers(0, 10_000)},
     )
     return NewApplication(
