@@ -1,4 +1,4 @@
-"""``catalog-service``: serve, demo, validate, export, schema, db upgrade, backfill-prs
+"""``catalog-service``: serve, demo, validate, export, render, schema, db upgrade, backfill-prs
 (docs/architecture.md §6.8)."""
 
 from __future__ import annotations
@@ -104,6 +104,15 @@ def _parser() -> argparse.ArgumentParser:
     _config_option(export)
     export.add_argument("--format", choices=["yaml", "json"], default="yaml")
     export.set_defaults(run=_export)
+
+    render = commands.add_parser(
+        "render", help="write each application's chart values and Argo CD Application"
+    )
+    _config_option(render)
+    render.add_argument(
+        "--out", type=Path, required=True, help="the folder to write (new, empty, or rendered)"
+    )
+    render.set_defaults(run=_render)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the manifest format")
     schema.set_defaults(run=_schema)
@@ -314,6 +323,24 @@ def _export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(snapshot.yaml_body)
     for problem in snapshot.catalog.problems:
         print(problem, file=sys.stderr)
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from catalog_service.render.command import render_repository
+    from catalog_service.settings import load_settings
+
+    outcome = render_repository(load_settings(args.config), args.out)
+    for problem in outcome.problems:
+        print(problem, file=sys.stderr)
+    files = outcome.files
+    print(
+        f"rendered {len(outcome.rendered)} application(s) x environment(s) into {args.out}:"
+        f" {files.written} file(s) written,"
+        f" {files.unchanged} unchanged, {files.removed} removed;"
+        f" {len(outcome.problems)} problem(s)",
+        file=sys.stderr,
+    )
     return 0
 
 

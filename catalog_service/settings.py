@@ -40,6 +40,7 @@ from catalog_service.domain.manifests import DNS_LABEL
 from catalog_service.domain.parsing import MANIFEST_SUFFIXES, is_manifest_path
 from catalog_service.domain.suggestions import unknown_key_hint
 from catalog_service.errors import ConfigurationError
+from catalog_service.render.settings import RenderSettings
 
 CONFIG_ENV = "CATALOG_CONFIG"
 _EXAMPLE = "https://example.com"
@@ -331,6 +332,7 @@ class Settings(BaseSettings):
     backstage: BackstageSettings | None = None
     actions: ActionsSettings = ActionsSettings()
     promotion: PromotionSettings = PromotionSettings()
+    render: RenderSettings = RenderSettings()
 
     @field_validator("environments")
     @classmethod
@@ -355,6 +357,9 @@ class Settings(BaseSettings):
         unknown = sorted(set(self.promotion.protected) - set(self.environments))
         if unknown:
             raise ValueError(f"promotion.protected names unknown environments: {unknown}")
+        unknown = sorted(set(self.render.destinations) - set(self.environments))
+        if unknown:
+            raise ValueError(f"render.destinations names unknown environments: {unknown}")
         return self
 
     @classmethod

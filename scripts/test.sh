@@ -10,6 +10,12 @@ echo "== ruff and mypy"
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 
+echo "== deploy/validate (the CRD schemas tests/render checks Argo CD and External Secrets objects with)"
+if [ ! -d deploy/validate/node_modules ] \
+  || [ deploy/validate/package-lock.json -nt deploy/validate/node_modules/.package-lock.json ]; then
+  (cd deploy/validate && npm ci --no-audit --no-fund)
+fi
+
 echo "== pytest"
 .venv/bin/pytest
 

@@ -134,3 +134,11 @@ def test_the_traffic_benchmark_runs_with_a_few_stuck_actions() -> None:
     stdout = run_bench("traffic", "--actions", "10", "--reads", "5")
     for figure in ("actions waiting", "/readyz, slowest", "/api/v1/entities, slowest"):
         assert figure in stdout, stdout
+
+
+def test_the_render_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("render", "--manifests", "60")
+    for figure in ("cold export", "cold render / cold export", "render after one manifest changed"):
+        assert figure in stdout, stdout
+    assert "360 files" in stdout  # 60 applications x 3 environments x 2 files
+    assert "2 file(s) written, 358 unchanged, 0 removed" in stdout

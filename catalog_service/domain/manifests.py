@@ -7,10 +7,13 @@ so each rule can point at the exact YAML node it is about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from catalog_service.domain.cron import cron_problem
 
 API_VERSION = "idp/v1alpha1"
 KINDS = ("Application", "System")
@@ -29,11 +32,20 @@ GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 URL = r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$"
 # A link a browser opens: http(s) only (javascript:, data:, file: are not links to follow).
 WEB_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$"
-# An image reference without tag or digest: the tag is the per-environment version.
-IMAGE = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)+$"
+# An image reference without tag or digest (the tag is the per-environment version), starting
+# with its registry's host (a dot or a port in it, or localhost) as a cluster pulls it: without
+# one, a node would look on Docker Hub.
+IMAGE = (
+    r"^((localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)(:[0-9]+)?"
+    r"|[a-z0-9]([a-z0-9-]*[a-z0-9])?:[0-9]+)(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)+$"
+)
+# The same without a registry host: told apart to say what is missing.
+IMAGE_PATH = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._/-]*[a-z0-9])?)*$"
 ENV_VAR = r"^[A-Za-z_][A-Za-z0-9_]*$"
 AWS_SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
 VERSION = r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$"
+# The versions a service or etl can have: an image tag (no '+', unlike a chart version).
+IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 COMPONENT_TYPE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 CRON = (
     r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)"
@@ -173,6 +185,11 @@ def check_application(
                 ("spec", field),
                 (f"spec.{field} is only allowed for type {' or '.join(allowed)}, not {spec.type}"),
             )
+    if spec.schedule is not None:
+        problem = cron_problem(spec.schedule)
+        if problem:
+            yield ("spec", "schedule"), f"spec.schedule: {problem}"
+    yield from _deployable(app)
     configured = set(environments)
     for env in spec.environments:
         if env not in configured:
@@ -198,6 +215,36 @@ def check_application(
                     f"the resource name {resource!r} would be longer than {MAX_NAME_LENGTH}"
                     " characters; shorten the application or component name"
                 ),
+            )
+
+
+# A CronJob's name leaves room for the Jobs it names after itself.
+MAX_CRONJOB_NAME = 52
+
+
+def _deployable(app: Application) -> Iterator[tuple[FieldPath, str]]:
+    """What the platform chart and Argo CD would refuse: names too long for the objects they
+    become, a Service name starting with a digit, an image tag with '+'."""
+    name, spec = app.metadata.name, app.spec
+    if spec.type == "service" and not name[0].isalpha():
+        yield ("metadata", "name"), "a service's name must start with a letter (its Service's)"
+    if spec.type == "etl" and len(name) > MAX_CRONJOB_NAME:
+        yield (
+            ("metadata", "name"),
+            f"an etl application's name is at most {MAX_CRONJOB_NAME} characters (its CronJob's)",
+        )
+    for env, environment in spec.environments.items():
+        if len(f"{name}-{env}") > MAX_NAME_LENGTH:
+            yield (
+                ("spec", "environments", env),
+                f"the Argo CD application {name}-{env} would be longer than {MAX_NAME_LENGTH}"
+                " characters; shorten the application name",
+            )
+        if spec.type != "vendor" and not re.match(IMAGE_TAG, environment.version):
+            yield (
+                ("spec", "environments", env, "version"),
+                f"spec.environments.{env}.version: an image tag cannot hold '+'"
+                " (only a vendor chart's version can)",
             )
 
 

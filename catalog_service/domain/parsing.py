@@ -6,6 +6,7 @@ document says against the manifest models and points every problem at its node.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -249,11 +250,24 @@ def _validation_problem(
         return at(path, node, f"{field}: expected {expected}{hint}")
     if kind == "string_pattern_mismatch":
         pattern = str((detail.get("ctx") or {}).get("pattern", ""))
+        if pattern == m.IMAGE and _lacks_registry(node):
+            return at(path, node, f"{field}: {_NO_REGISTRY}")
         return at(path, node, f"{field}: {_FORMATS.get(pattern, 'has the wrong format')}")
     if kind == "literal_error":
         expected_values = (detail.get("ctx") or {}).get("expected", "")
         return at(path, node, f"{field}: must be {expected_values}")
     return at(path, node, f"{field}: {detail['msg']}")
+
+
+_NO_REGISTRY = (
+    "names no registry host; write the image's full repository, such as"
+    " 123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments-api (without one a cluster pulls"
+    " from Docker Hub)"
+)
+
+
+def _lacks_registry(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and re.fullmatch(m.IMAGE_PATH, node.value) is not None
 
 
 _FORMATS = {

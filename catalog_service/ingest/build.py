@@ -23,17 +23,22 @@ def build_ingestor(settings: Settings, github: GitHubClient | None = None) -> In
         from catalog_service.github.pygithub import PyGithubClient  # only an App needs it
 
         github = PyGithubClient(settings.github)
-    source = GitSource(
+    source = build_git_source(settings, git_token(settings, github))
+    return Ingestor(source, entity_context(settings), settings.ingest)
+
+
+def build_git_source(settings: Settings, token: Token | None) -> GitSource:
+    """The Git source of ``source.*``: the ingest's, and ``render``'s."""
+    return GitSource(
         url=settings.source.url,
         branch=settings.source.branch,
         roots=settings.source.roots,
         mirror_dir=settings.mirror_dir(),
-        token=git_token(settings, github),
+        token=token,
         timeout=settings.source.timeoutSeconds,
         # The default folder lies in the service's own cache: what is there came from us.
         adopt_old_mirror=settings.source.cacheDir is None,
     )
-    return Ingestor(source, entity_context(settings), settings.ingest)
 
 
 def git_token(settings: Settings, github: GitHubClient | None) -> Token | None:

@@ -17,6 +17,8 @@ from catalog_service.domain.parsing import parse_file
 from tests.domain.support import context
 
 ORDER = ("dev", "staging", "prod")
+# Valid schedules (the pattern alone draws out-of-range fields, which the cron rule refuses).
+SCHEDULES = ("0 2 * * *", "*/15 * * * *", "@daily", "5-10/2 0,12 1 JAN-MAR ?", "0 0 * * sun")
 PATH = "apps/payments/payments-api.yaml"
 
 PAYMENTS = NewApplication(
@@ -225,7 +227,8 @@ def unique_by(key: str, items: st.SearchStrategy[Mapping[str, Any]]) -> st.Searc
 @st.composite
 def new_applications(draw: st.DrawFn) -> NewApplication:
     kind = draw(st.sampled_from(m.APPLICATION_TYPES))
-    name = draw(NAME)
+    # Short enough for a CronJob and "<name>-<environment>", starting with a letter (a Service).
+    name = draw(pattern(r"^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$", 32))
     built = kind != "vendor"
     link = st.fixed_dictionaries(
         {"url": pattern(m.WEB_URL, 80)}, optional={"title": TEXT, "icon": TEXT, "type": TEXT}
@@ -236,7 +239,8 @@ def new_applications(draw: st.DrawFn) -> NewApplication:
         optional={"key": TEXT},
     )
     environment = st.fixed_dictionaries(
-        {"version": pattern(m.VERSION, 20)}, optional={"replicas": st.integers(0, 10_000)}
+        {"version": pattern(m.VERSION if kind == "vendor" else m.IMAGE_TAG, 20)},
+        optional={"replicas": st.integers(0, 10_000)},
     )
     return NewApplication(
         name=name,
@@ -250,7 +254,7 @@ def new_applications(draw: st.DrawFn) -> NewApplication:
         source_repository=draw(pattern(m.GITHUB_REPOSITORY, 60)) if built else None,
         image=draw(pattern(m.IMAGE, 60)) if built else None,
         chart=None if built else {"repository": draw(pattern(m.URL, 60)), "name": draw(NAME)},
-        schedule=draw(pattern(m.CRON, 40)) if kind == "etl" else None,
+        schedule=draw(st.sampled_from(SCHEDULES)) if kind == "etl" else None,
         components=draw(unique_by("name", component)),
         secrets=draw(unique_by("env", secret)),
         depends_on=draw(st.lists(NAME.filter(lambda d: d != name), max_size=3, unique=True)),

@@ -277,8 +277,8 @@ QUOTES = st.sampled_from(['"{}"', "'{}'", "{}"])
 
 @settings(max_examples=150, deadline=None)
 @given(
-    source=st.from_regex(m.VERSION, fullmatch=True),
-    target=st.from_regex(m.VERSION, fullmatch=True),
+    source=st.from_regex(m.IMAGE_TAG, fullmatch=True),  # the versions of a service
+    target=st.from_regex(m.IMAGE_TAG, fullmatch=True),
     source_quote=QUOTES,
     target_quote=QUOTES,
     block=st.booleans(),

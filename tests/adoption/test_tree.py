@@ -42,7 +42,7 @@ def random_manifest(rng: random.Random) -> str:
         return head + "  type: service\n"  # no source, image nor environments
     if kind == "vendor":
         return head + "  type: vendor\n  chart: {repository: https://c.example.com, name: x}\n"
-    return head + "  type: service\n  source: {repository: acme/x}\n  image: r/x\n" + components
+    return head + "  type: service\n  source: {repository: acme/x}\n  image: r.io/x\n" + components
 
 
 def full_counts(files: dict[str, bytes]) -> dict[tuple[str, str], int]:

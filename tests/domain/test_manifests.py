@@ -929,7 +929,6 @@ def test_valid_images(image: str) -> None:
         "registry.example.com/pay:latest",
         "registry.example.com/pay@sha256:abc",
         "Registry.example.com/Pay",
-        "pay",
         "registry.example.com/pay/",
     ],
 )
