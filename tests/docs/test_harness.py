@@ -15,7 +15,8 @@ from tests.docs.examples import check_doc
 READYZ = (
     '{"ready":true,"revision":"d67d07486652c0125bdea263e98811283d89db2b","entities":%d,'
     '"appliedAt":1795663474.1311523,"lastSuccessAt":1795663474.1311703,'
-    '"secondsSinceLastSuccess":2.511,"lastError":null,"heldBack":null}'
+    '"secondsSinceLastSuccess":2.511,"lastError":null,"heldBack":null,'
+    '"database":{"migrated":true,"error":null,"failingSince":null}}'
 )
 
 
