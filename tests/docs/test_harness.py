@@ -24,7 +24,8 @@ def test_normalise_replaces_only_the_values_that_vary() -> None:
     line = READYZ % 35
     assert normalise(line) == (
         '{"ready":true,"revision":"<revision>","entities":35,"appliedAt":<time>,'
-        '"lastSuccessAt":<time>,"secondsSinceLastSuccess":<time>,"lastError":null,"heldBack":null}'
+        '"lastSuccessAt":<time>,"secondsSinceLastSuccess":<time>,"lastError":null,"heldBack":null,'
+        '"database":{"migrated":true,"error":null,"failingSince":null}}'
     )
     assert normalise(READYZ % 36) != normalise(line)
     assert normalise('etag: "fe2f582186ae6077438c8e5f9af2b9ca"') == "etag: <etag>"
