@@ -7,10 +7,13 @@ import argparse
 import datetime as dt
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -27,23 +30,32 @@ from catalog_service.domain.parsing import MAX_FILE_BYTES, is_manifest_path
 from catalog_service.domain.problems import ERROR, WARNING, Problem
 from catalog_service.domain.review import empty_catalog, review
 from catalog_service.errors import CatalogError
+from catalog_service.logs import (
+    TEXT_FORMAT,
+    configure_logging,
+    level_from_environment,
+    settings_secrets,
+)
 from catalog_service.service import build_ingestor, entity_context
 from catalog_service.settings import Settings, load_settings
 from catalog_service.timestamps import as_utc
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+LOG_LEVEL_ENV = "CATALOG_LOG_LEVEL"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CATALOG_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Alembic announces each of its plugins at INFO; the migrations it runs are what matters.
+    try:
+        level = level_from_environment(os.environ.get(LOG_LEVEL_ENV))
+    except ValueError as error:
+        print(f"catalog-service: {error}", file=sys.stderr)
+        return 2
+    # Until a command has its settings (`serve` then configures logging.format and level); a
+    # no-op where logging is set up already, as in tests.
+    logging.basicConfig(level=level or "INFO", format=TEXT_FORMAT, stream=sys.stderr)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         result: int = args.run(args)
@@ -159,22 +171,31 @@ def _demo(args: argparse.Namespace) -> int:
     return _run_server(settings, args.host, args.port)
 
 
-GRACEFUL_SHUTDOWN_SECONDS = 3
-
-
 def _run_server(settings: Settings, host: str, port: int) -> int:
     from catalog_service.http.app import create_app
 
-    # Requests still running a few seconds after SIGTERM are cancelled, so that the shutdown
-    # (which kills git) is never held up by a refresh waiting on a hanging remote.
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
+    level = level_from_environment(os.environ.get(LOG_LEVEL_ENV))
+    configure_logging(settings.logging, settings_secrets(settings), level=level)
+    # SIGTERM is how Kubernetes stops a pod: requests in flight get shutdown.graceSeconds, then
+    # they are cancelled and the shutdown (which kills git) runs. uvicorn raises the signal again
+    # once it has stopped; that ends the process with status 0, as a stop that went well.
+    previous = signal.signal(signal.SIGTERM, _exit_cleanly)
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,  # its lines go through the service's handler (catalog_service.logs)
+            access_log=False,  # the service writes one line per request itself, with its id
+            timeout_graceful_shutdown=math.ceil(settings.shutdown.graceSeconds),
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
+from catalog_service.logs import current_request_id
 
 Outcome = Literal["succeeded", "failed", "rejected"]
 
@@ -41,6 +42,7 @@ def add(
         branch=branch,
         pull_request_url=pull_request_url,
         duration_seconds=duration_seconds,
+        request_id=current_request_id(),  # the request being served, if any
     )
     session.add(entry)
     session.flush()
