@@ -14,7 +14,7 @@ ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_NO_CACHE=1 \
-    UV_NATIVE_TLS=1
+    UV_SYSTEM_CERTS=1
 RUN python3 -m venv /opt/uv \
     && /opt/uv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check "uv==${UV_VERSION}"
 WORKDIR /src
