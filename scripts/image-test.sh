@@ -79,7 +79,8 @@ echo "== podman run (read-only root filesystem, as the chart runs it)"
 "${PODMAN[@]}" run -d --name "$NAME" --network host --read-only --health-interval disable \
   --tmpfs /tmp -v "$NAME-state:/var/lib/catalog-service" \
   -v "$WORK/gitops:/gitops:ro" -v "$WORK/config.yaml:/etc/catalog-service/config.yaml:ro" \
-  -e CATALOG_AUTH__TOKENS="[\"$TOKEN\"]" "$IMAGE" >/dev/null
+  -e CATALOG_AUTH__TOKENS="[\"$TOKEN\"]" "$IMAGE" >/dev/null 2>"$WORK/run.log" \
+  || { cat "$WORK/run.log" >&2; fail "podman run"; }
 ready=""
 for _ in $(seq 1 120); do
   if ready="$(python3 -c "import urllib.request as u; print(u.urlopen('http://127.0.0.1:$PORT/readyz', timeout=2).status)" 2>/dev/null)" \

@@ -62,6 +62,12 @@ class RequestLogMiddleware:
                 path.encode("unicode_escape").decode("ascii"),
                 status,
                 duration_ms,
-                extra={"method": method, "path": path, "status": status, "durationMs": duration_ms},
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "durationMs": duration_ms,
+                    "requestId": request_id,
+                },
             )
             reset_request_id(token)
