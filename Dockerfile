@@ -24,8 +24,9 @@ RUN /opt/uv/bin/uv sync --locked --no-dev --no-install-project
 # Then the package itself, built as a wheel and installed (not editable: /src is not copied on).
 COPY catalog_service ./catalog_service
 COPY examples ./examples
+# (The demo's repository ships inside the package: catalog_service/_examples.)
 RUN /opt/uv/bin/uv sync --locked --no-dev --no-editable \
-    && /opt/venv/bin/python -c "import catalog_service.demo as d; d.examples_dir()"
+    && ls -d /opt/venv/lib/python3*/site-packages/catalog_service/_examples/gitops
 
 FROM ${BASE}
 # git is how the service reads the GitOps repository (and pushes an action's branch).
@@ -49,6 +50,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     XDG_CACHE_HOME=/var/lib/catalog-service/cache \
     CATALOG_CONFIG=/etc/catalog-service/config.yaml \
     CATALOG_LOGGING__FORMAT=json
+# The command starts (git found, every module importable) on this base.
+RUN catalog-service --version
 WORKDIR /var/lib/catalog-service
 USER 10001:10001
 EXPOSE 8080
