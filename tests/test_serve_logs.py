@@ -68,7 +68,12 @@ def serve(make_settings: SettingsFactory, gitops: GitOpsRepo, tmp_path: Path) ->
     def start(**overrides: Any) -> Served:
         config = make_settings.write(
             logging={"format": "json"},
-            github={"token": GITHUB_TOKEN, "webhookSecret": WEBHOOK_SECRET},
+            # A GitHub that refuses connections: its errors are logged, never the token.
+            github={
+                "token": GITHUB_TOKEN,
+                "webhookSecret": WEBHOOK_SECRET,
+                "apiUrl": "http://127.0.0.1:9/api/v3",
+            },
             backstage={"eventsUrl": "http://127.0.0.1:9/events", "token": BACKSTAGE_TOKEN},
             **overrides,
         )
