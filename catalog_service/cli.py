@@ -7,10 +7,13 @@ import argparse
 import datetime as dt
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from catalog_service import __version__
@@ -187,33 +190,42 @@ def _demo(args: argparse.Namespace) -> int:
     return _run_server(settings, args.host, args.port)
 
 
-GRACEFUL_SHUTDOWN_SECONDS = 3
-
-
 def _run_server(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
     from catalog_service.db.leases import sqlite_claim
     from catalog_service.http.app import create_app
+    from catalog_service.logs import configure_logging, settings_secrets
 
+    # CATALOG_LOG_LEVEL (checked in main) wins over logging.level when it is set.
+    level = log_level(os.environ[LOG_LEVEL_ENV]) if os.environ.get(LOG_LEVEL_ENV) else None
+    configure_logging(settings.logging, settings_secrets(settings), level=level)
     # SQLite serves one replica: a second service on the file stops here, saying why.
     claim = sqlite_claim(settings.database.url)
     if claim is not None:
         claim.acquire()
+    # SIGTERM is how Kubernetes stops a pod: requests in flight get shutdown.graceSeconds, then
+    # they are cancelled and the shutdown (which kills git) runs. uvicorn raises the signal again
+    # once it has stopped; that ends the process with status 0, as a stop that went well.
+    previous = signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
-        # Requests still running a few seconds after SIGTERM are cancelled, so that the shutdown
-        # (which kills git) is never held up by a refresh waiting on a hanging remote.
         uvicorn.run(
             create_app(settings),
             host=host,
             port=port,
-            log_level="info",
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            log_config=None,  # its lines go through the service's handler (catalog_service.logs)
+            access_log=False,  # the service writes one line per request itself, with its id
+            timeout_graceful_shutdown=math.ceil(settings.shutdown.graceSeconds),
         )
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if claim is not None:
             claim.release()
     return 0
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import yaml
@@ -309,6 +309,30 @@ class PromotionSettings(_Section):
     protected: dict[str, list[str]] = Field(default_factory=dict)
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
+
+
+class LoggingSettings(_Section):
+    """What the service writes on stderr (docs/operations.md#logs)."""
+
+    format: Literal["text", "json"] = Field(
+        "text", description="json: one JSON object a line (the image sets it)"
+    )
+    level: LogLevel = Field("INFO", description="DEBUG also logs every fetch")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper_case(cls, level: object) -> object:
+        return level.upper() if isinstance(level, str) else level
+
+
+class ShutdownSettings(_Section):
+    graceSeconds: float = Field(
+        20, ge=0, le=3600, description="How long requests in flight may finish after SIGTERM"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         allow_inf_nan=False,
@@ -333,6 +357,8 @@ class Settings(BaseSettings):
     actions: ActionsSettings = ActionsSettings()
     promotion: PromotionSettings = PromotionSettings()
     render: RenderSettings = RenderSettings()
+    logging: LoggingSettings = LoggingSettings()
+    shutdown: ShutdownSettings = ShutdownSettings()
 
     @field_validator("environments")
     @classmethod

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from catalog_service.db import storable
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
+from catalog_service.logs import current_request_id
 from catalog_service.vocabulary import ActionOutcome
 
 Outcome = ActionOutcome
@@ -50,6 +51,7 @@ def add(
         branch=storable.optional_text(branch, 255),
         pull_request_url=storable.optional_text(pull_request_url, 2048),
         duration_seconds=duration_seconds,
+        request_id=current_request_id(),  # the request being served, if any
     )
     session.add(entry)
     session.flush()

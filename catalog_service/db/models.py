@@ -103,6 +103,8 @@ class AuditEntry(Base):
     branch: Mapped[str | None] = mapped_column(String(255))
     pull_request_url: Mapped[str | None] = mapped_column(String(2048))
     duration_seconds: Mapped[float] = mapped_column(Float)
+    # The X-Request-Id of the request that ran the action: its log lines carry the same id.
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class PullRequestRecord(Base):

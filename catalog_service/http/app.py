@@ -20,6 +20,7 @@ from catalog_service.db.migrate import migrate_at_start
 from catalog_service.github.client import GitHubClient
 from catalog_service.http.docs import install_docs
 from catalog_service.http.errors import install_error_handlers
+from catalog_service.http.request_log import RequestLogMiddleware
 from catalog_service.http.routes import api_router
 from catalog_service.http.validation import RequestLimits
 from catalog_service.ingest.ingestor import Ingestor
@@ -83,6 +84,7 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
     install_docs(app)
     app.include_router(api_router)
     return app

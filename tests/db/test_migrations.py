@@ -21,8 +21,10 @@ from catalog_service.db.migrate import alembic_config
 from catalog_service.db.models import Base
 from catalog_service.errors import DatabaseError
 
-HEAD = "0003_delivery_work"  # the newest revision
 TABLES = {"audit_entries", "pull_requests", "webhook_deliveries", "adoption_history"}
+
+# The newest migration (catalog_service/db/migrations/versions/).
+HEAD = "0004_audit_request_id"
 
 
 def alembic_check(url: str) -> None:

@@ -1,0 +1,149 @@
+{{- define "idp-catalog.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "idp-catalog.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "idp-catalog.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "idp-catalog.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "idp-catalog.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "idp-catalog.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* The service's shutdown grace (config.shutdown.graceSeconds, 20 by default), in whole seconds. */}}
+{{- define "idp-catalog.graceSeconds" -}}
+{{- $shutdown := .Values.config.shutdown | default dict }}
+{{- if hasKey $shutdown "graceSeconds" }}{{ ceil $shutdown.graceSeconds }}{{ else }}20{{ end }}
+{{- end }}
+
+{{/* The pod template: the same for the Deployment and the StatefulSet. */}}
+{{- define "idp-catalog.podTemplate" -}}
+metadata:
+  labels:
+    {{- include "idp-catalog.selectorLabels" . | nindent 4 }}
+    {{- with .Values.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  annotations:
+    # A new configuration rolls the pods.
+    checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+    {{- with .Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  automountServiceAccountToken: false
+  {{- with .Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 10001
+    runAsGroup: 10001
+    fsGroup: 10001
+    seccompProfile:
+      type: RuntimeDefault
+  # The service's own grace for requests in flight, and time for it to stop its git processes.
+  terminationGracePeriodSeconds: {{ add (include "idp-catalog.graceSeconds" . | int) 10 }}
+  containers:
+    - name: catalog-service
+      image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+      imagePullPolicy: {{ .Values.image.pullPolicy }}
+      args: [catalog-service, serve, --host, 0.0.0.0, --port, "8080"]
+      ports:
+        - name: http
+          containerPort: 8080
+          protocol: TCP
+      env:
+        - name: CATALOG_CONFIG
+          value: /etc/catalog-service/config.yaml
+        # The image sets json; config.logging.format, when given, is what the pods use.
+        - name: CATALOG_LOGGING__FORMAT
+          value: {{ (.Values.config.logging | default dict).format | default "json" | quote }}
+      {{- with .Values.existingSecret }}
+      envFrom:
+        - secretRef:
+            name: {{ . }}
+      {{- end }}
+      readinessProbe:
+        httpGet:
+          path: /readyz
+          port: http
+        periodSeconds: 5
+        timeoutSeconds: 3
+        failureThreshold: 3
+      livenessProbe:
+        httpGet:
+          path: /healthz
+          port: http
+        initialDelaySeconds: 10
+        periodSeconds: 10
+        timeoutSeconds: 5
+        failureThreshold: 6
+      securityContext:
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        privileged: false
+        capabilities:
+          drop: [ALL]
+      {{- with .Values.resources }}
+      resources:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      volumeMounts:
+        - name: config
+          mountPath: /etc/catalog-service
+          readOnly: true
+        - name: state
+          mountPath: /var/lib/catalog-service
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: config
+      configMap:
+        name: {{ include "idp-catalog.fullname" . }}
+    {{- if not .Values.persistence.enabled }}
+    - name: state
+      emptyDir: {}
+    {{- end }}
+    - name: tmp
+      emptyDir: {}
+  affinity:
+    {{- if .Values.affinity }}
+    {{- toYaml .Values.affinity | nindent 4 }}
+    {{- else }}
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+        - weight: 100
+          podAffinityTerm:
+            topologyKey: kubernetes.io/hostname
+            labelSelector:
+              matchLabels:
+                {{- include "idp-catalog.selectorLabels" . | nindent 16 }}
+    {{- end }}
+  {{- with .Values.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}

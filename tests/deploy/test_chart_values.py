@@ -1,0 +1,69 @@
+"""The chart's values: Helm refuses wrong ones by the schema, naming them; the README lists every
+value; `helm lint` has nothing to say."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import helm_python
+import pytest
+import yaml
+
+from tests.deploy.chart import CHART_DIR, render
+
+# Mappings given whole (their keys are the user's, or another program's).
+FREE_FORM = {"config", "resources", "affinity"}
+
+
+@pytest.mark.parametrize(
+    ("values", "where"),
+    [
+        ({"replicaCount": "two"}, "/replicaCount"),
+        ({"replicaCount": -1}, "/replicaCount"),
+        ({"replicaCont": 2}, "'replicaCont' not allowed"),
+        ({"image": {"tag": 5}}, "/image/tag"),
+        ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+        ({"existingSecret": ["catalog"]}, "/existingSecret"),
+        ({"existingSecret": "Not_A_Name"}, "/existingSecret"),
+        ({"serviceMonitor": {"enabled": "yes"}}, "/serviceMonitor/enabled"),
+        ({"serviceMonitor": {"interval": "30 seconds"}}, "/serviceMonitor/interval"),
+        ({"ingress": {"enabled": True, "hosts": [{"host": "x"}]}}, "/ingress/hosts/0"),
+        ({"podDisruptionBudget": {"minAvailable": "half"}}, "/podDisruptionBudget/minAvailable"),
+        ({"persistence": {"size": "lots"}}, "/persistence/size"),
+        ({"resources": {"limits": {"memory": "1 GB"}}}, "/resources/limits/memory"),
+        ({"service": {"port": 70000}}, "/service/port"),
+        ({"config": {"source": {"url": ""}}}, "/config/source/url"),
+        ({"config": "source: {url: x}"}, "/config"),
+        ({"config": {"source": {"url": "x"}, "logging": {"format": "xml"}}}, "/config/logging"),
+        ({"config": {"source": {"url": "x"}, "shutdown": {"graceSeconds": "20s"}}}, "/config/shu"),
+    ],
+)
+def test_the_schema_refuses_a_wrong_value_and_names_it(values: dict[str, Any], where: str) -> None:
+    with pytest.raises(helm_python.HelmValuesError) as refused:
+        render(values)
+    assert where in str(refused.value)
+
+
+def test_helm_lint_is_clean() -> None:
+    report = helm_python.lint(str(CHART_DIR))
+    assert report["errors"] == []
+    # Severity 1 is INFO ("icon is recommended"); warnings (2) and errors (3) are not tolerated.
+    assert [message for message in report["messages"] if message["severity"] >= 2] == []
+
+
+def value_names(values: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and key not in FREE_FORM:
+            yield from value_names(value, f"{name}.")
+        else:
+            yield name
+
+
+def test_the_readme_has_a_row_for_every_value_and_no_other() -> None:
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))
+    readme = (CHART_DIR / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([^`]+)` \|", readme, flags=re.MULTILINE)
+    assert sorted(rows) == sorted(value_names(values))
