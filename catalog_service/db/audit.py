@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog_service.db.models import AuditEntry
@@ -56,6 +56,7 @@ def list_entries(
     *,
     action: str | None = None,
     actor: str | None = None,
+    application: str | None = None,
     outcome: Outcome | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
@@ -68,6 +69,8 @@ def list_entries(
         query = query.where(AuditEntry.action == action)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
+    if application is not None:
+        query = query.where(_concerns(application))
     if outcome is not None:
         query = query.where(AuditEntry.outcome == outcome)
     if since is not None:
@@ -76,6 +79,18 @@ def list_entries(
         query = query.where(AuditEntry.created_at < until)
     return newest_first(
         session, query, AuditEntry.created_at, AuditEntry.id, cursor=cursor, limit=limit
+    )
+
+
+def _concerns(application: str) -> ColumnElement[bool]:
+    """The calls about one application: its name is ``application`` in every action's inputs
+    but create-application's, where it is ``name`` (the application being created)."""
+    return or_(
+        AuditEntry.inputs["application"].as_string() == application,
+        and_(
+            AuditEntry.action == "create-application",
+            AuditEntry.inputs["name"].as_string() == application,
+        ),
     )
 
 

@@ -48,6 +48,10 @@ def get_audit(
     session: DatabaseSession,
     action: Annotated[str | None, Query(description="create-application, promote-image")] = None,
     actor: Annotated[str | None, Query(description="requestedBy, exactly")] = None,
+    application: Annotated[
+        str | None,
+        Query(description="The application the call concerns, exactly (its `name` when created)"),
+    ] = None,
     outcome: Annotated[Outcome | None, Query()] = None,
     since: Annotated[dt.datetime | None, Query(description="Inclusive (ISO 8601)")] = None,
     until: Annotated[dt.datetime | None, Query(description="Exclusive (ISO 8601)")] = None,
@@ -59,6 +63,7 @@ def get_audit(
         session,
         action=action,
         actor=actor,
+        application=application,
         outcome=outcome,
         since=as_utc(since),
         until=as_utc(until),
