@@ -173,7 +173,7 @@ describe('EntityIdpDeploymentsCard', () => {
     cleanup();
     render(payments({}, 'website'));
     expect(await screen.findByRole('navigation')).toBeInTheDocument();
-    await act(() => new Promise(resolve => setImmediate(resolve)));
+    await act(() => new Promise(resolve => setTimeout(resolve, 0)));
     expect(screen.queryByText('Deployments')).toBeNull();
   });
 });
