@@ -120,3 +120,17 @@ def test_the_adoption_benchmark_runs_on_a_small_repository() -> None:
     stdout = run_bench("adoption", "--manifests", "300", "--commits", "60", "--new-commits", "2")
     assert "first walk (61 commits, 21 days)" in stdout, stdout
     assert "a new commit adds its day (median of 2)" in stdout, stdout
+
+
+def test_the_backstage_frontend_benchmark_runs_on_a_small_catalog() -> None:
+    stdout = run_bench(
+        "backstage_frontend", "--manifests", "50", "--audit-rows", "500", "--views", "2"
+    )
+    for figure in (
+        "card: 1 request per entity page view",
+        "card, application with many entries",
+        "card, application with none",
+        "/idp first screen (3 requests at once)",
+        "plugin bundle (plugins/idp/dist)",
+    ):
+        assert figure in stdout, stdout

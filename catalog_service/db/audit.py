@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog_service.db.audit_application import application_of
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
 
@@ -34,6 +35,7 @@ def add(
         created_at=created_at or dt.datetime.now(dt.UTC),
         actor=actor,
         action=action,
+        application=application_of(action, inputs),
         inputs=dict(inputs),
         dry_run=dry_run,
         outcome=outcome,
@@ -70,7 +72,7 @@ def list_entries(
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
     if application is not None:
-        query = query.where(_concerns(application))
+        query = query.where(AuditEntry.application == application)
     if outcome is not None:
         query = query.where(AuditEntry.outcome == outcome)
     if since is not None:
@@ -79,18 +81,6 @@ def list_entries(
         query = query.where(AuditEntry.created_at < until)
     return newest_first(
         session, query, AuditEntry.created_at, AuditEntry.id, cursor=cursor, limit=limit
-    )
-
-
-def _concerns(application: str) -> ColumnElement[bool]:
-    """The calls about one application: its name is ``application`` in every action's inputs
-    but create-application's, where it is ``name`` (the application being created)."""
-    return or_(
-        AuditEntry.inputs["application"].as_string() == application,
-        and_(
-            AuditEntry.action == "create-application",
-            AuditEntry.inputs["name"].as_string() == application,
-        ),
     )
 
 
