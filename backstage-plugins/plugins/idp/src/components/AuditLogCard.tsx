@@ -64,7 +64,7 @@ export function AuditLogCard() {
       <form onSubmit={apply} aria-label="audit filters">
         <Box display="flex" flexWrap="wrap" alignItems="flex-end" style={{ gap: 16 }} mb={2}>
           <TextField select label="Action" style={{ minWidth: 200 }} {...field('action')}
-            SelectProps={{ native: true }} inputProps={{ 'aria-label': 'Action' }}>
+            SelectProps={{ native: true }} InputLabelProps={{ shrink: true }} inputProps={{ 'aria-label': 'Action' }}>
             <option value="">any</option>
             {ACTIONS.map(action => <option key={action} value={action}>{action}</option>)}
           </TextField>

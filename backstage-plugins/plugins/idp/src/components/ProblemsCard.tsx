@@ -38,7 +38,7 @@ export function ProblemsCard() {
           {sorted.slice(0, PROBLEMS_SHOWN).map((problem, index) => (
             <ListItem key={`${problem.text}-${index}`} data-testid="idp-problem">
               <ListItemText
-                primary={<code style={{ wordBreak: 'break-all' }}>{problem.text}</code>}
+                primary={<code style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{problem.text}</code>}
                 secondary={problem.severity}
               />
             </ListItem>
