@@ -23,13 +23,19 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 # Build what changed since the last build: the three plugins, then the app's bundle.
-newest() { find "$@" -type f -newer "$1" -print -quit 2>/dev/null; }
-if [ ! -f plugins/idp/dist/index.esm.js ] || [ -n "$(newest plugins/idp/dist/index.esm.js plugins/*/src)" ] \
-  || [ ! -f plugins/catalog-backend-module-idp/dist/index.cjs.js ]; then
+# changed_since FILE DIR...: a file under DIR newer than FILE, or FILE missing.
+changed_since() {
+  local reference="$1"
+  shift
+  [ ! -f "$reference" ] || [ -n "$(find "$@" -type f -newer "$reference" -print -quit)" ]
+}
+if changed_since plugins/idp/dist/index.esm.js plugins/*/src \
+  || changed_since plugins/catalog-backend-module-idp/dist/index.cjs.js plugins/*/src \
+  || changed_since plugins/scaffolder-backend-module-idp/dist/index.cjs.js plugins/*/src; then
   echo "== building the plugins"
   npm run --silent build
 fi
-if [ ! -f packages/app/dist/index.html ] || [ -n "$(newest packages/app/dist/index.html packages/app/src plugins/idp/dist)" ]; then
+if changed_since packages/app/dist/index.html packages/app/src plugins/idp/dist app-config.yaml; then
   echo "== building the app (a few minutes on two cores)"
   (cd packages/app && NODE_OPTIONS=--max-old-space-size=4096 npx backstage-cli package build)
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
 from tests.support.browser import chromium_page
 
@@ -26,8 +28,6 @@ class Backstage:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -72,7 +72,7 @@ def backstage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backstage]:
 
 
 @pytest.fixture()
-def page(tmp_path: Path):  # type: ignore[no-untyped-def]
+def page(tmp_path: Path) -> Iterator[Page]:
     with chromium_page(tmp_path / "profile", width=1400) as page:
         page.set_default_timeout(60_000)
         yield page
@@ -104,8 +104,12 @@ def post_dry_run(backstage: Backstage) -> None:
     response = httpx.post(
         f"{backstage.service_url}/api/v1/actions/promote-image",
         headers={"Authorization": "Bearer demo-token-0123456789"},
-        json={"application": "payments-api", "from": "dev", "dryRun": True,
-              "requestedBy": "user:development/guest"},
+        json={
+            "application": "payments-api",
+            "from": "dev",
+            "dryRun": True,
+            "requestedBy": "user:development/guest",
+        },
         timeout=60,
     )
     assert response.status_code < 500, response.text

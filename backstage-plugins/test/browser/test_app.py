@@ -1,8 +1,8 @@
 """The repository's Backstage app in Debian's Chromium: the payments-api entity page shows the
 idp card with the demo's versions, and /idp its adoption figures, problems and audit log.
 
-    .venv/bin/pytest backstage-plugins/test/browser        # builds the app first if needed
-    SCREENSHOTS=1 .venv/bin/pytest backstage-plugins/test/browser   # also docs/images/backstage-*.png
+    bash scripts/backstage-browser-test.sh                 # builds the app first if needed
+    SCREENSHOTS=1 bash scripts/backstage-browser-test.sh   # also docs/images/backstage-*.png
 """
 
 from __future__ import annotations

@@ -125,14 +125,14 @@ describe('the packed plugins', () => {
         assert.equal(child.exitCode, null, `the backend exited:\n${output}`);
         const response = await fetch(`http://127.0.0.1:${port}/api/catalog/entities/by-query?filter=kind=component&fields=metadata.name&limit=500`, { headers }).catch(() => undefined);
         if (response?.ok) {
-          names = (await response.json()).items.map((entity: { metadata: { name: string } }) => entity.metadata.name);
+          names = ((await response.json()) as { items: { metadata: { name: string } }[] }).items.map((entity: { metadata: { name: string } }) => entity.metadata.name);
         }
         await sleep(500);
       }
       assert.ok(names.includes('payments-api'), `no payments-api in the catalog (${names.join(', ')}):\n${output}`);
       const actions = await fetch(`http://127.0.0.1:${port}/api/scaffolder/v2/actions`, { headers });
       assert.equal(actions.status, 200, output);
-      const ids = (await actions.json()).map((action: { id: string }) => action.id);
+      const ids = ((await actions.json()) as { id: string }[]).map((action: { id: string }) => action.id);
       assert.ok(ids.includes('idp:application:create') && ids.includes('idp:image:promote'), ids.join(', '));
       const anonymous = await fetch(`http://127.0.0.1:${port}/api/catalog/entities/by-query?limit=1`);
       assert.equal(anonymous.status, 401);
