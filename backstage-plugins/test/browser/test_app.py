@@ -23,6 +23,12 @@ def sign_in(page: Page, backstage: Backstage, path: str) -> None:
     guest.click()
 
 
+def settle(page: Page) -> None:
+    """The pointer off the sidebar (which widens under it) and its animation done."""
+    page.mouse.move(1390, 890)
+    page.wait_for_timeout(1_000)
+
+
 def test_the_card_on_payments_api(page: Page, backstage: Backstage) -> None:
     post_dry_run(backstage)
     sign_in(page, backstage, "/catalog/default/component/payments-api")
@@ -34,6 +40,7 @@ def test_the_card_on_payments_api(page: Page, backstage: Backstage) -> None:
     expect(card.get_by_test_id("audit-entry").first).to_contain_text("promote-image")
     if os.environ.get("SCREENSHOTS"):
         card.scroll_into_view_if_needed()
+        settle(page)
         card.screenshot(path=str(IMAGES / "backstage-card.png"))
 
 
@@ -47,4 +54,5 @@ def test_the_idp_page(page: Page, backstage: Backstage) -> None:
     )
     expect(page.get_by_test_id("audit-entry").first).to_contain_text("payments-api")
     if os.environ.get("SCREENSHOTS"):
+        settle(page)
         page.screenshot(path=str(IMAGES / "backstage-page.png"), full_page=True)
