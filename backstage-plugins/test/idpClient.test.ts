@@ -86,6 +86,8 @@ describe('IdpClient through the Backstage proxy', () => {
     assert.equal(adoption.bucket, 'week');
     assert.ok(adoption.manifests.length > 0);
     assert.ok(adoption.manifests.at(-1)!.total > 0, JSON.stringify(adoption.manifests.at(-1)));
+    // The endpoint as written in app-config, with or without its slashes.
+    assert.equal((await client({ proxyPath: 'idp/' }).getAdoption()).bucket, 'day');
     const problems = await client().getProblems();
     assert.ok(Array.isArray(problems.problems));
     for (const problem of problems.problems) {

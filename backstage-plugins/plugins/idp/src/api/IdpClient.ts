@@ -33,7 +33,9 @@ export class IdpClient implements IdpApi {
   constructor(options: IdpClientOptions) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi;
-    this.proxyPath = `/${(options.proxyPath ?? '/idp').replace(/^\/+|\/+$/g, '')}`;
+    // '/idp', 'idp/' and 'idp' are the same endpoint; '' or '/' is the proxy's root.
+    const trimmed = (options.proxyPath ?? '/idp').replace(/^\/+|\/+$/g, '');
+    this.proxyPath = trimmed ? `/${trimmed}` : '';
   }
 
   getAudit(query: AuditQuery): Promise<AuditPage> {
