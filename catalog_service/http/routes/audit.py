@@ -50,7 +50,11 @@ def get_audit(
     actor: Annotated[str | None, Query(description="requestedBy, exactly")] = None,
     application: Annotated[
         str | None,
-        Query(description="The application the call concerns, exactly (its `name` when created)"),
+        Query(
+            description="The application the call concerns, exactly (its `name` when created)",
+            max_length=255,
+            pattern=r"^[^\x00]*$",  # PostgreSQL text holds no NUL
+        ),
     ] = None,
     outcome: Annotated[Outcome | None, Query()] = None,
     since: Annotated[dt.datetime | None, Query(description="Inclusive (ISO 8601)")] = None,
