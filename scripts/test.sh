@@ -31,3 +31,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run --silent typecheck
 CATALOG_PYTHON="$ROOT/.venv/bin/python" npm test
+
+echo "== The repository's Backstage app in Chromium (builds the plugins and the app when needed)"
+cd "$ROOT"
+bash "$ROOT/scripts/backstage-browser-test.sh"

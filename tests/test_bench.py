@@ -142,3 +142,17 @@ def test_the_render_benchmark_runs_on_a_small_repository() -> None:
         assert figure in stdout, stdout
     assert "360 files" in stdout  # 60 applications x 3 environments x 2 files
     assert "2 file(s) written, 358 unchanged, 0 removed" in stdout
+
+
+def test_the_backstage_frontend_benchmark_runs_on_a_small_catalog() -> None:
+    stdout = run_bench(
+        "backstage_frontend", "--manifests", "50", "--audit-rows", "500", "--views", "2"
+    )
+    for figure in (
+        "card: 1 request per entity page view",
+        "card, application with many entries",
+        "card, application with none",
+        "/idp first screen (3 requests at once)",
+        "plugin bundle (plugins/idp/dist)",
+    ):
+        assert figure in stdout, stdout

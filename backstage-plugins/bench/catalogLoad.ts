@@ -11,7 +11,7 @@
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import eventsPlugin from '@backstage/plugin-events-backend';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import catalogModuleIdp from '@idp/plugin-catalog-backend-module-idp';
+import catalogModuleIdp from '../plugins/catalog-backend-module-idp/src';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';

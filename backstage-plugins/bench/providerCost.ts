@@ -7,7 +7,7 @@
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import type { EntityProviderMutation } from '@backstage/plugin-catalog-node';
-import { IdpEntityProvider } from '@idp/plugin-catalog-backend-module-idp';
+import { IdpEntityProvider } from '../plugins/catalog-backend-module-idp/src';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { StallProbe } from './probes';

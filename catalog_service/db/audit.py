@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog_service.db import storable
+from catalog_service.db.audit_application import application_of
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
 from catalog_service.logs import current_request_id
@@ -44,6 +45,7 @@ def add(
         created_at=created_at or dt.datetime.now(dt.UTC),
         actor=storable.text(actor, 255),
         action=storable.text(action, 64),
+        application=application_of(action, inputs),
         inputs=storable.inputs(inputs),
         dry_run=dry_run,
         outcome=outcome,
@@ -67,6 +69,7 @@ def list_entries(
     *,
     action: str | None = None,
     actor: str | None = None,
+    application: str | None = None,
     outcome: Outcome | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
@@ -79,6 +82,8 @@ def list_entries(
         query = query.where(AuditEntry.action == action)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
+    if application is not None:
+        query = query.where(AuditEntry.application == application)
     if outcome is not None:
         query = query.where(AuditEntry.outcome == outcome)
     if since is not None:

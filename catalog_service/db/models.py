@@ -90,12 +90,15 @@ class AuditEntry(Base):
         CheckConstraint(_check_in("outcome", OUTCOMES), name="outcome"),
         Index(None, "created_at", "id"),
         Index(None, "action", "outcome"),
+        Index(None, "application", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[dt.datetime]
     actor: Mapped[str] = mapped_column(String(255), index=True)
     action: Mapped[str] = mapped_column(String(64))
+    # The application the call concerns (audit_application.application_of), for its own log.
+    application: Mapped[str | None] = mapped_column(String(255))
     inputs: Mapped[dict[str, Any]]
     dry_run: Mapped[bool]
     outcome: Mapped[str] = mapped_column(String(16))

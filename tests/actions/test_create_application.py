@@ -129,6 +129,12 @@ def test_the_audit_log_filters_and_pages_newest_first(
     assert [row["actor"] for row in everything] == ["user:default/bob", ALICE, ALICE]
     assert [row["id"] for row in h.audit(outcome="rejected")] == [everything[1]["id"]]
     assert len(h.audit(actor=ALICE)) == 2 and h.audit(action="promote-image") == []
+    assert [row["id"] for row in h.audit(application="web")] == [everything[2]["id"]]
+    assert h.audit(application="nothing-of-that-name") == []
+    for odd in ("a\x00b", "x" * 256):
+        refused = h.client.get("/api/v1/audit", params={"application": odd})
+        assert refused.status_code == 422, refused.text
+        assert "application" in refused.json()["error"]["message"]
     first = h.client.get("/api/v1/audit", params={"limit": 2}).json()
     rest = h.client.get("/api/v1/audit", params={"limit": 2, "cursor": first["nextCursor"]})
     ids = [row["id"] for row in first["items"] + rest.json()["items"]]

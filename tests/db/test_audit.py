@@ -85,6 +85,42 @@ def test_filters(database: Database) -> None:
         ]
 
 
+def test_the_application_filter_reads_each_actions_own_key(database: Database) -> None:
+    """``application`` in the inputs of every action; ``name`` in create-application's only."""
+
+    def call(minute: int, action: str, inputs: dict[str, object]) -> None:
+        with database.session() as session:
+            audit.add(
+                session,
+                actor="user:default/alice",
+                action=action,
+                inputs=inputs,
+                dry_run=True,
+                outcome="succeeded",
+                duration_seconds=0.1,
+                created_at=START + dt.timedelta(minutes=minute),
+            )
+
+    call(0, "create-application", {"name": "pay", "system": "money"})
+    call(1, "promote-image", {"application": "pay", "from": "dev"})
+    call(2, "promote-image", {"application": "ledger", "name": "pay"})
+    call(3, "restart-application", {"application": "pay", "environment": "prod"})
+    call(4, "promote-image", {"application": "pay'; --", "from": "dev"})
+    call(5, "promote-image", {"application": "zahlungs-ä", "from": "dev"})
+    call(6, "promote-image", {"application": ["pay"]})
+    with database.session() as session:
+
+        def minutes(application: str) -> list[int]:
+            page = audit.list_entries(session, application=application)
+            return [int((e.created_at - START).total_seconds() // 60) for e in page.items]
+
+        assert minutes("pay") == [3, 1, 0]
+        assert minutes("ledger") == [2]
+        assert minutes("pay'; --") == [4]
+        assert minutes("zahlungs-ä") == [5]
+        assert minutes("nothing") == []
+
+
 def test_paging_visits_every_entry_once_newest_first(database: Database) -> None:
     # Pairs of entries share an instant: the id orders them, and no page boundary loses one.
     ids = [add(database, minute // 2) for minute in range(25)]

@@ -24,7 +24,7 @@ from catalog_service.errors import DatabaseError
 TABLES = {"audit_entries", "pull_requests", "webhook_deliveries", "adoption_history"}
 
 # The newest migration (catalog_service/db/migrations/versions/).
-HEAD = "0004_audit_request_id"
+HEAD = "0005_audit_application"
 
 
 def alembic_check(url: str) -> None:
@@ -164,3 +164,30 @@ def test_cli_db_upgrade_failure_exits_2_without_the_password(
     err = capsys.readouterr().err
     assert "catalog-service: cannot migrate the database postgresql://catalog:***@" in err
     assert "hunter2-secret" not in err
+
+
+def test_0003_fills_in_the_application_of_the_entries_already_there(database_url: str) -> None:
+    engine = create_engine(database_url)
+    calls = [
+        ("promote-image", '{"application": "pay", "from": "dev"}'),
+        ("create-application", '{"name": "shop", "system": "s"}'),
+        ("promote-image", '{"application": ["pay"]}'),
+        ("restart-application", "{}"),
+    ]
+    with engine.connect() as connection, connection.begin():
+        command.upgrade(alembic_config(connection), "0002")
+        for action, inputs in calls:
+            connection.execute(
+                text(
+                    "INSERT INTO audit_entries (created_at, actor, action, inputs, dry_run,"
+                    " outcome, message, duration_seconds) VALUES (:at, 'user:default/a', :action,"
+                    " :inputs, false, 'succeeded', '', 0.1)"
+                ),
+                {"at": "2026-12-01 09:00:00", "action": action, "inputs": inputs},
+            )
+    assert upgrade(database_url) == HEAD
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT application FROM audit_entries ORDER BY id"))
+        assert [row[0] for row in rows] == ["pay", "shop", None, None]
+    engine.dispose()
+    alembic_check(database_url)

@@ -9,7 +9,7 @@ import {
 import eventsPlugin from '@backstage/plugin-events-backend';
 import { eventsServiceFactory, eventsServiceRef } from '@backstage/plugin-events-node';
 import { eventsExtensionPoint } from '@backstage/plugin-events-node/alpha';
-import catalogModuleIdp, { IdpEntityProvider } from '@idp/plugin-catalog-backend-module-idp';
+import catalogModuleIdp, { IdpEntityProvider } from '../../plugins/catalog-backend-module-idp/src';
 import { CATALOG_KINDS, type StartedCatalog, startCatalogWith } from './catalogBackend';
 
 export const PROVIDER_ID = 'test';

@@ -48,6 +48,14 @@ def get_audit(
     session: DatabaseSession,
     action: Annotated[str | None, Query(description="create-application, promote-image")] = None,
     actor: Annotated[str | None, Query(description="requestedBy, exactly")] = None,
+    application: Annotated[
+        str | None,
+        Query(
+            description="The application the call concerns, exactly (its `name` when created)",
+            max_length=255,
+            pattern=r"^[^\x00]*$",  # PostgreSQL text holds no NUL
+        ),
+    ] = None,
     outcome: Annotated[Outcome | None, Query()] = None,
     since: Annotated[QueryTime | None, Query(description="Inclusive (ISO 8601)")] = None,
     until: Annotated[QueryTime | None, Query(description="Exclusive (ISO 8601)")] = None,
@@ -59,6 +67,7 @@ def get_audit(
         session,
         action=action,
         actor=actor,
+        application=application,
         outcome=outcome,
         since=since,
         until=until,

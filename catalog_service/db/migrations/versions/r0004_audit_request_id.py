@@ -5,7 +5,7 @@ audit entry leads to the request's log lines. Nullable: older entries and entrie
 a request have none.
 
 Revision ID: 0004_audit_request_id
-Revises: 0002
+Revises: 0003_delivery_work
 Create Date: 2026-12-02
 """
 

@@ -1,0 +1,4 @@
+export { IdpClient, IdpRequestError } from './IdpClient';
+export type { IdpClientOptions } from './IdpClient';
+export { idpApiRef } from './ref';
+export type * from './types';
