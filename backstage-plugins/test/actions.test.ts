@@ -73,8 +73,9 @@ describe('idp:application:create against the real service', () => {
     it(`runs example ${index + 1} for real: the manifest on a new branch, main untouched`, async () => {
       const input = stepInput(example);
       const { outputs } = await runAction(action(), input);
-      const branch = `idp/create-${input.name}`;
-      assert.equal(outputs.branch, branch);
+      // Named after the change: readable, then a hash of what it writes (docs/self-service.md).
+      const branch = String(outputs.branch);
+      assert.match(branch, new RegExp(`^idp/create-${input.name}-[0-9a-f]{10}$`));
       assert.equal(outputs.pullRequestUrl, undefined, 'a plain git remote has no pull request');
       assert.equal(outputs.changed, true);
       const file = diffPath(outputs.diff);
@@ -169,8 +170,9 @@ describe('idp:image:promote against the real service', () => {
       const versions = environmentsOf(before, input.application);
       const [from, to] = [versions[input.from].version, versions[input.to].version];
       assert.notEqual(from, to, 'the example must change something');
-      const branch = `idp/promote-${input.application}-${input.to}-${from}`;
-      assert.equal(outputs.branch, branch);
+      const branch = String(outputs.branch);
+      const readable = `idp/promote-${input.application}-${input.to}-${from}`.replace(/\./g, '\\.');
+      assert.match(branch, new RegExp(`^${readable}-[0-9a-f]{10}$`));
       assert.equal(outputs.changed, true);
       assert.ok(theService().branches().has(branch), `${branch} is not in the bare repository`);
       assert.deepEqual(theService().changedFiles(branch), [file]);

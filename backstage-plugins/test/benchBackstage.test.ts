@@ -19,9 +19,9 @@ describe('the Backstage benchmark', () => {
       /full load .* no slower than the url Location \(url skipped\)/,
       /push -> changed entity in the catalog API +\d+\.\d s +skipped .* < 5 s/,
       /processing runs of the changed entities +\d+ runs/,
-      /longest event-loop stall, full load +\d+ ms/,
-      /longest event-loop stall, the change +\d+ ms/,
-      /node peak RSS +\d+ MB/,
+      /longest event-loop stall, full load +[\d,]+ ms/,
+      /longest event-loop stall, the change +[\d,]+ ms/,
+      /node peak RSS +[\d,]+ MB/,
     ]) {
       assert.match(stdout, figure);
     }
