@@ -54,6 +54,11 @@ def report(what: str, seconds: float, target: float) -> None:
     print(f"{what:<40} {seconds * 1000:9.1f} ms   target < {target * 1000:.0f} ms   {verdict}")
 
 
+def _promote(service: ActionService, request: PromoteImageInput) -> ActionResult:
+    """A call with a plain token: nothing here is protected."""
+    return service.promote_image(request, Requester.of(request, None, trusted_token=False))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifests", type=int, default=10_000)
@@ -125,8 +130,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def _promote(service: ActionService, request: PromoteImageInput) -> ActionResult:
-    """A call with a plain token: nothing here is protected."""
-    return service.promote_image(request, Requester.of(request, None, trusted_token=False))

@@ -1,4 +1,4 @@
-"""What the service writes on stderr (DESIGN section 9): text for a terminal, or one JSON object a
+"""What the service writes on stderr (docs/operations.md): text for a terminal, or one JSON object a
 line (``time``, ``level``, ``logger``, ``message``; ``requestId`` during a request, and ``method``,
 ``path``, ``status``, ``durationMs`` on each request's line). uvicorn's own lines go through the
 same handler. No secret reaches a line: every configured secret value, bearer tokens, URL

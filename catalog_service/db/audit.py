@@ -45,7 +45,7 @@ def add(
         created_at=created_at or dt.datetime.now(dt.UTC),
         actor=storable.text(actor, 255),
         action=storable.text(action, 64),
-        application=application_of(action, inputs),
+        application=_storable_application(action, inputs),
         inputs=storable.inputs(inputs),
         dry_run=dry_run,
         outcome=outcome,
@@ -137,3 +137,9 @@ def complete(
     entry.pull_request_url = pull_request_url
     entry.duration_seconds = duration_seconds
     return True
+
+
+def _storable_application(action: str, inputs: Mapping[str, Any]) -> str | None:
+    """The application a call concerns, as the column can hold it (the inputs are the caller's)."""
+    application = application_of(action, inputs)
+    return storable.text(application, 255) if application is not None else None

@@ -1,4 +1,4 @@
-"""Which application an action's call concerns, from its inputs (DESIGN sections 4 and 11)."""
+"""Which application an action's call concerns, from its inputs (docs/architecture.md §6.4)."""
 
 from __future__ import annotations
 

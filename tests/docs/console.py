@@ -150,6 +150,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     ("etag", re.compile(r'^etag: (?P<v>"[^"]*")$', re.IGNORECASE)),
     ("length", re.compile(r"^content-length: (?P<v>[0-9]+)$", re.IGNORECASE)),
     ("date", re.compile(r"^date: (?P<v>.+)$", re.IGNORECASE)),
+    # ... and the id the service gives each request it was not handed one for.
+    ("request-id", re.compile(r"^x-request-id: (?P<v>\S+)$", re.IGNORECASE)),
     # Log lines: their time, and the abbreviated commit they name.
     ("log-time", re.compile(r"^(?P<v>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) [A-Z]+ ")),
     ("log-revision", re.compile(r"(?:catalog at|ingest of) (?P<v>[0-9a-f]{12})\b")),

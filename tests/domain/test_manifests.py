@@ -583,18 +583,29 @@ def test_invalid_tags(tag: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://wiki.example.com", "http://localhost:3000/x?y=1", "ftp://files.example.com/a"]
+    "url", ["https://wiki.example.com", "http://localhost:3000/x?y=1", "HTTPS://Wiki.example.com"]
 )
 def test_valid_urls(url: str) -> None:
     assert_valid(dump(application(metadata={"links": [{"url": url}]})))
 
 
 @pytest.mark.parametrize(
-    "url", ["wiki.example.com", "/relative/path", "https://", "https://has space.example.com", ""]
+    "url",
+    [
+        "wiki.example.com",
+        "/relative/path",
+        "https://",
+        "https://has space.example.com",
+        "",
+        "ftp://files.example.com/a",  # a link opens in a browser: http(s) only
+        "javascript:alert(1)",
+        "javascript://%0aalert(1)",
+        "data://text/html,x",
+    ],
 )
 def test_invalid_urls(url: str) -> None:
     [problem] = parse(dump(application(metadata={"links": [{"url": url, "title": "x"}]}))).problems
-    assert problem.message.startswith("metadata.links[0].url: must be an absolute URL")
+    assert problem.message.startswith("metadata.links[0].url: must be an http:// or https:// URL")
 
 
 # -- spec: fields and formats -------------------------------------------------------------------
