@@ -10,6 +10,8 @@ import { createIdpApplicationCreateAction } from '../plugins/scaffolder-backend-
 import { examples as createExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/createApplication/createApplication.examples';
 import { createIdpImagePromoteAction } from '../plugins/scaffolder-backend-module-idp/src/actions/promoteImage/promoteImage';
 import { examples as promoteExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/promoteImage/promoteImage.examples';
+import { createIdpImageSetVersionAction } from '../plugins/scaffolder-backend-module-idp/src/actions/setVersion/setVersion';
+import { examples as setVersionExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/setVersion/setVersion.examples';
 import { IdpServiceClient } from '../plugins/scaffolder-backend-module-idp/src/service/IdpServiceClient';
 import { runAction, TEST_USER } from '../plugins/scaffolder-backend-module-idp/src/testing/actionContext';
 import { serviceCredentials, TestBackstageAuth, userCredentials } from '../plugins/scaffolder-backend-module-idp/src/testing/backstageAuth';
@@ -149,7 +151,7 @@ describe('idp:application:create against the real service', () => {
     const input = { name: REFUSED_BRANCH_PART, system: 'payments', owner: 'team-payments', type: 'service', sourceRepository: 'acme/r', image: 'registry.acme.example/r' };
     await assert.rejects(runAction(action(), input), (error: Error) => {
       assert.ok(!(error instanceof InputError), `${error.name}: ${error.message}`);
-      assert.match(error.message, /answered HTTP 502: cannot push 'idp\/create-refused-by-hook' .*pre-receive hook declined.* \(git_write_failed\)/);
+      assert.match(error.message, /answered HTTP 502: cannot push 'idp\/create-refused-by-hook-[0-9a-f]{10}' .*pre-receive hook declined.* \(git_write_failed\)/);
       return true;
     });
     assert.ok(![...theService().branches().keys()].some(name => name.includes(REFUSED_BRANCH_PART)));
@@ -251,3 +253,41 @@ function environmentsOf(text: string, name: string): Record<string, { version: s
   assert.ok(application, `no Application ${name}`);
   return application.spec.environments;
 }
+
+describe('idp:image:set-version against the real service', () => {
+  const action = () => createIdpImageSetVersionAction({ client: client(), auth: backstage });
+
+  it('dry-runs: the diff of the first environment\'s version line, nothing pushed', async () => {
+    const branchesBefore = theService().branches();
+    const input = { application: 'fraud-scoring', version: '0.9.1' };
+    const { outputs } = await runAction(action(), input, { isDryRun: true });
+    assert.match(String(outputs.diff), /^\+    dev: +\{version: "0\.9\.1"\}$/m);
+    assert.equal(outputs.changed, true);
+    assert.deepEqual(theService().branches(), branchesBefore, 'no branch moved, main included');
+  });
+
+  for (const [index, example] of setVersionExamples.entries()) {
+    it(`runs example ${index + 1} for real: one commit on main changing exactly the dev version line`, async () => {
+      const input = stepInput(example);
+      const mainBefore = theService().branches().get('main');
+      const { outputs } = await runAction(action(), input);
+      assert.equal(outputs.changed, true);
+      assert.equal(outputs.branch, 'main', 'a direct commit on the GitOps branch (no pull request configured)');
+      const file = diffPath(outputs.diff);
+      assert.ok(mainBefore && theService().branches().get('main') !== mainBefore, 'main moved');
+      const before = theService().fileAt(mainBefore, file).split('\n');
+      const after = theService().fileAt('main', file).split('\n');
+      assert.equal(after.length, before.length);
+      assert.equal(before.filter((line, i) => line !== after[i]).length, 1, 'one line changed');
+      assert.equal(environmentsOf(theService().fileAt('main', file), input.application).dev.version, input.version);
+      const [entry] = await theService().audit({ action: 'set-version' });
+      assert.equal(entry.outcome, 'succeeded');
+      assert.equal(entry.actor, ALICE);
+    });
+  }
+
+  it('400 for an environment that is not the first: an InputError naming the first', async () => {
+    const input = { application: 'payments-api', version: '9.9.9', environment: 'prod' };
+    await assert.rejects(runAction(action(), input), inputError(/sets the first environment only \('dev'\), not 'prod'/));
+  });
+});

@@ -2,9 +2,10 @@ import { coreServices, createBackendModule } from '@backstage/backend-plugin-api
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createIdpApplicationCreateAction } from './actions/createApplication/createApplication';
 import { createIdpImagePromoteAction } from './actions/promoteImage/promoteImage';
+import { createIdpImageSetVersionAction } from './actions/setVersion/setVersion';
 import { IdpServiceClient } from './service/IdpServiceClient';
 
-/** The scaffolder module `idp`: the actions `idp:application:create` and `idp:image:promote`. */
+/** The scaffolder module `idp`: the actions `idp:application:create`, `idp:image:promote` and `idp:image:set-version`. */
 export const scaffolderModuleIdp = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'idp',
@@ -13,7 +14,11 @@ export const scaffolderModuleIdp = createBackendModule({
       deps: { scaffolder: scaffolderActionsExtensionPoint, config: coreServices.rootConfig, auth: coreServices.auth },
       async init({ scaffolder, config, auth }) {
         const client = IdpServiceClient.fromConfig(config);
-        scaffolder.addActions(createIdpApplicationCreateAction({ client, auth }), createIdpImagePromoteAction({ client, auth }));
+        scaffolder.addActions(
+          createIdpApplicationCreateAction({ client, auth }),
+          createIdpImagePromoteAction({ client, auth }),
+          createIdpImageSetVersionAction({ client, auth }),
+        );
       },
     });
   },

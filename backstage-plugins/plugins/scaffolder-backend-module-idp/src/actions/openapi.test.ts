@@ -9,6 +9,7 @@ import { TestBackstageAuth } from '../testing/backstageAuth';
 import { actionRequestSchema, ADDED_BY_ACTION, schemaDifferences } from '../testing/openapiDrift';
 import { createIdpApplicationCreateAction } from './createApplication/createApplication';
 import { createIdpImagePromoteAction } from './promoteImage/promoteImage';
+import { createIdpImageSetVersionAction } from './setVersion/setVersion';
 
 const OPENAPI = path.resolve(__dirname, '../../../../../catalog-info/openapi.json');
 const document = JSON.parse(fs.readFileSync(OPENAPI, 'utf8'));
@@ -16,6 +17,7 @@ const client = new IdpServiceClient('http://127.0.0.1:1', 'unused-token-01234567
 const actions = [
   { service: 'create-application', action: createIdpApplicationCreateAction({ client, auth: new TestBackstageAuth() }) },
   { service: 'promote-image', action: createIdpImagePromoteAction({ client, auth: new TestBackstageAuth() }) },
+  { service: 'set-version', action: createIdpImageSetVersionAction({ client, auth: new TestBackstageAuth() }) },
 ];
 
 /** What a service whose request bodies match the actions exactly would declare (pydantic style). */

@@ -3,7 +3,7 @@ import { InputError } from '@backstage/errors';
 import { BACKSTAGE_TOKEN_HEADER } from './identity';
 
 /** The service's self-service actions (docs/architecture.md §6.4). */
-export type IdpActionName = 'create-application' | 'promote-image';
+export type IdpActionName = 'create-application' | 'promote-image' | 'set-version';
 
 /** What the service answers for an action: the pull request (none on a dry run) and the diff. */
 export interface IdpActionResult {
