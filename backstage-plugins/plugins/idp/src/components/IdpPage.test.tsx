@@ -124,7 +124,8 @@ describe('the /idp page', () => {
     expect(screen.getByText('Error: Could not read the audit log')).toBeInTheDocument();
     expect(screen.getByText(/HTTP 401/)).toBeInTheDocument();
     const adoptionCard = screen.getByText('Adoption').closest('.MuiCard-root') as HTMLElement;
-    expect(within(adoptionCard).getByRole('progressbar')).toBeInTheDocument();
+    // Backstage's Progress draws its bar only after a short delay: wait for it.
+    expect(await within(adoptionCard).findByRole('progressbar')).toBeInTheDocument();
     expect(api.calls.map(call => call.method).sort()).toEqual(['getAdoption', 'getAudit', 'getProblems']);
   });
 });
