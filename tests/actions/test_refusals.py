@@ -169,3 +169,17 @@ def test_a_lone_surrogate_in_any_field_of_a_refused_body_keeps_the_log_readable(
     assert "\ufffd" in stored
     assert row["inputs"]["application"] == "ledger\ufffd"
     assert row["inputs"]["\ufffdkey\ufffd"] == ["\ufffd", {"\ufffd": "\ufffd"}]
+
+
+def test_the_audit_row_names_the_request_id_the_caller_gave_or_the_service_made(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    _seed(gitops)
+    h = harness()
+    body = {"requestedBy": ALICE, "application": "ledger", "from": "BAD NAME"}
+    given = _post(h, "promote-image", {**AUTH, "X-Request-Id": "build-7f3a:step/2"}, json=body)
+    made = _post(h, "promote-image", AUTH, json=body)
+    assert given.headers["X-Request-Id"] == "build-7f3a:step/2"
+    newest, oldest = h.audit()
+    assert oldest["requestId"] == "build-7f3a:step/2"
+    assert newest["requestId"] == made.headers["X-Request-Id"] != "build-7f3a:step/2"

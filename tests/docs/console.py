@@ -152,6 +152,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"^date: (?P<v>.+)$", re.IGNORECASE)),
     # ... and the id the service gives each request it was not handed one for.
     ("request-id", re.compile(r"^x-request-id: (?P<v>\S+)$", re.IGNORECASE)),
+    ("request-id", re.compile(r'"requestId":\s*"(?P<v>[0-9a-f]{32})"')),  # in audit rows
     # Log lines: their time, and the abbreviated commit they name.
     ("log-time", re.compile(r"^(?P<v>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) [A-Z]+ ")),
     ("log-revision", re.compile(r"(?:catalog at|ingest of) (?P<v>[0-9a-f]{12})\b")),

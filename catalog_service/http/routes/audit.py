@@ -31,6 +31,10 @@ class AuditEntryOut(BaseModel):
     branch: str | None
     pullRequestUrl: str | None
     durationSeconds: float
+    requestId: str | None = Field(
+        description="The X-Request-Id of the call (the caller's, or the one the service made):"
+        " the same id is in the service's log lines of that request"
+    )
 
 
 class AuditPage(BaseModel):
@@ -91,4 +95,5 @@ def _out(entry: AuditEntry) -> AuditEntryOut:
         branch=storable.optional_text(entry.branch, 255),
         pullRequestUrl=storable.optional_text(entry.pull_request_url, 2048),
         durationSeconds=entry.duration_seconds,
+        requestId=storable.optional_text(entry.request_id, 128),
     )
