@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import helm_python
 import jsonschema
 import kubernetes_validate
 import pytest
@@ -33,6 +34,7 @@ EVERYTHING_ON: dict[str, Any] = {
         "tls": [{"secretName": "catalog-tls", "hosts": ["catalog.acme.example"]}],
     },
     "persistence": {"enabled": True, "size": "5Gi", "storageClassName": "fast"},
+    "migrationJob": {"enabled": True},
     "podDisruptionBudget": {"enabled": True, "minAvailable": "50%"},
     "nodeSelector": {"kubernetes.io/os": "linux"},
     "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "idp"}],
@@ -155,3 +157,27 @@ def test_an_affinity_given_replaces_the_default_spread() -> None:
 def test_a_budget_can_be_turned_off() -> None:
     objects = render({"podDisruptionBudget": {"enabled": False}})
     assert "PodDisruptionBudget" not in {item["kind"] for item in objects}
+
+
+def test_the_migration_job_runs_before_the_pods_with_the_secret_and_takes_no_traffic() -> None:
+    objects = render(EVERYTHING_ON)
+    job = one(objects, "Job")
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    pod = job["spec"]["template"]
+    (step,) = pod["spec"]["containers"]
+    assert step["args"] == ["catalog-service", "db", "upgrade"]
+    assert step["image"] == container(objects, "StatefulSet")["image"]
+    assert step["envFrom"] == [{"secretRef": {"name": "catalog-service"}}]
+    assert step["securityContext"]["readOnlyRootFilesystem"] is True
+    labels = pod["metadata"]["labels"]
+    for selector in (
+        one(objects, "Service")["spec"]["selector"],
+        one(objects, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"],
+    ):
+        assert not selector.items() <= labels.items()
+
+
+def test_the_migration_job_without_a_secret_is_refused_saying_what_it_needs() -> None:
+    with pytest.raises(helm_python.HelmError) as refused:
+        render({"migrationJob": {"enabled": True}})
+    assert "migrationJob.enabled needs existingSecret" in str(refused.value)

@@ -32,6 +32,8 @@ FREE_FORM = {"config", "resources", "affinity"}
         ({"ingress": {"enabled": True, "hosts": [{"host": "x"}]}}, "/ingress/hosts/0"),
         ({"podDisruptionBudget": {"minAvailable": "half"}}, "/podDisruptionBudget/minAvailable"),
         ({"persistence": {"size": "lots"}}, "/persistence/size"),
+        ({"migrationJob": {"enabled": "true"}}, "/migrationJob/enabled"),
+        ({"migrationJob": {"backoffLimit": -1}}, "/migrationJob/backoffLimit"),
         ({"resources": {"limits": {"memory": "1 GB"}}}, "/resources/limits/memory"),
         ({"service": {"port": 70000}}, "/service/port"),
         ({"config": {"source": {"url": ""}}}, "/config/source/url"),
