@@ -35,3 +35,7 @@ CATALOG_PYTHON="$ROOT/.venv/bin/python" npm test
 echo "== The repository's Backstage app in Chromium (builds the plugins and the app when needed)"
 cd "$ROOT"
 bash "$ROOT/scripts/backstage-browser-test.sh"
+
+echo "== The three packages as a platform team installs them: npm pack, a fresh app, a real backend (slowest: a cold npm install)"
+cd "$ROOT/backstage-plugins"
+CATALOG_PYTHON="$ROOT/.venv/bin/python" npm run --silent test:tarballs

@@ -4,7 +4,7 @@
 //    plugins) starts with both modules, reads the demo service into the catalog and lists the
 //    idp actions, reached with a static `backend.auth.externalAccess` token;
 //  - a frontend app file using the plugin (new system and legacy exports) type-checks.
-// Slow (a cold `npm install` of the app): run with `npm run test:tarballs`, not by `npm test`.
+// Slow (a cold `npm install` of the app): `npm run test:tarballs`, not `npm test`; scripts/test.sh runs it last.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
