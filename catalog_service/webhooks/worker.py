@@ -65,7 +65,9 @@ class DeliveryWorker:
     async def run(self) -> None:
         """Claim and do work until :meth:`close`."""
         self._closing = False  # an app started again (tests) runs its worker again
-        self._wake = asyncio.Event()  # on this event loop
+        # On this event loop, and this run's own: an app whose lifespan runs twice at once (tests
+        # with two clients) has two runs, each waiting on the event of its own loop.
+        wake = self._wake = asyncio.Event()
         renewed = time.monotonic()
         while not self._closing:
             try:
@@ -76,8 +78,8 @@ class DeliveryWorker:
             except Exception:  # the database away: the next round tries again
                 logger.exception("claiming webhook work failed (retried in a moment)")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
-            self._wake.clear()
+                await asyncio.wait_for(wake.wait(), self._poll_seconds)
+            wake.clear()
 
     async def join(self) -> None:
         """Wait until no work is pending or running (tests, and a quiet shutdown)."""

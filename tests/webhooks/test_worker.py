@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -126,3 +127,35 @@ def test_a_dead_workers_claim_is_taken_over_after_the_lease(
 
     asyncio.run(resume())
     assert sorted(done) == [0, 1]
+
+
+def test_one_worker_run_on_two_event_loops_at_once_waits_on_each_loops_own_event(
+    database: Database, database_url: str
+) -> None:
+    """An app whose lifespan runs twice at once (a test's two clients) runs its worker twice."""
+
+    async def handle(parameters: Mapping[str, Any]) -> None:
+        return None
+
+    shared = worker(database_url, handle, poll_seconds=0.05)
+    failures: list[BaseException] = []
+
+    def run_for_a_moment() -> None:
+        async def run() -> None:
+            task = asyncio.create_task(shared.run())
+            await asyncio.sleep(0.5)  # several rounds of waiting, beside the other loop's
+            await shared.close(grace=0.1)
+            await asyncio.wait_for(task, 5)
+
+        try:
+            asyncio.run(run())
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=run_for_a_moment) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    shared.database.dispose()
+    assert failures == []
