@@ -41,6 +41,7 @@ class Endpoint:
 class Figures:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # why, in all
 
 
 def endpoints(etag: str) -> list[Endpoint]:
@@ -70,13 +71,16 @@ async def client(
             try:
                 response = await http.get(base + endpoint.path, headers=endpoint.headers)
                 await response.aread()
-                ok = response.status_code in (200, 304)
-            except httpx.HTTPError:
-                ok = False
-            if ok:
+                reason = (
+                    "" if response.status_code in (200, 304) else f"HTTP {response.status_code}"
+                )
+            except httpx.HTTPError as error:
+                reason = type(error).__name__  # ReadTimeout: over the client's 60 s
+            if not reason:
                 figures.latencies[endpoint.name].append(time.perf_counter() - started)
             else:
                 figures.errors[endpoint.name] += 1
+                figures.reasons[reason] += 1
 
 
 async def load(bases: list[str], targets: list[Endpoint], seconds: float) -> Figures:
@@ -102,7 +106,9 @@ def report(title: str, figures: Figures, targets: list[Endpoint], seconds: float
         print(
             f"  {endpoint.name:30} {len(done) / seconds:8.1f} {p99(done) * 1000:9.1f} {failed:7d}"
         )
-    print(f"  errors: {errors}   target: 0   {'OK' if errors == 0 else 'MISSED'}")
+    why = ", ".join(f"{count} {reason}" for reason, count in sorted(figures.reasons.items()))
+    verdict = "OK" if errors == 0 else "MISSED"
+    print(f"  errors: {errors}{f' ({why})' if why else ''}   target: 0   {verdict}")
     return errors
 
 
