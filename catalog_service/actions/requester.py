@@ -17,7 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog_service.actions.schemas import CreateApplicationInput, PromoteImageInput
+from catalog_service.actions.schemas import (
+    CopyDatabaseInput,
+    CreateApplicationInput,
+    PromoteImageInput,
+)
 from catalog_service.errors import ForbiddenError
 from catalog_service.identity.verifier import VerifiedIdentity
 
@@ -34,7 +38,7 @@ class Requester:
     @classmethod
     def of(
         cls,
-        request: CreateApplicationInput | PromoteImageInput,
+        request: CreateApplicationInput | PromoteImageInput | CopyDatabaseInput,
         identity: VerifiedIdentity | None,
         *,
         trusted_token: bool,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -62,6 +62,20 @@ def add(
 
 def get(session: Session, entry_id: int) -> AuditEntry | None:
     return session.get(AuditEntry, entry_id)
+
+
+def branches_done(session: Session, actor: str, branches: Sequence[str]) -> set[str]:
+    """Which of ``branches`` ``actor`` has pushed with success (one query, in chunks)."""
+    done: set[str] = set()
+    for start in range(0, len(branches), 500):
+        chunk = list(branches[start : start + 500])
+        query = select(AuditEntry.branch).where(
+            AuditEntry.actor == actor,
+            AuditEntry.outcome == "succeeded",
+            AuditEntry.branch.in_(chunk),
+        )
+        done.update(branch for branch in session.scalars(query) if branch is not None)
+    return done
 
 
 def list_entries(

@@ -13,11 +13,12 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import chain
 from operator import attrgetter
 
 from catalog_service.domain import manifests as m
-from catalog_service.domain.copies import LocatedCopy
+from catalog_service.domain.copies import LocatedCopy, expiry_warnings
 from catalog_service.domain.entities import (
     Entity,
     EntityContext,
@@ -241,6 +242,14 @@ class Catalog:
     @property
     def manifest_files(self) -> int:
         return len(self.paths)
+
+
+def copy_warnings(catalog: Catalog, now: datetime) -> list[Problem]:
+    """A warning at each database copy's ``expiresAt`` from one hour before it expires (until
+    its removal is merged); not part of the catalog's rendered problems, since it depends on
+    the time."""
+    located = (copy for app in catalog.applications if app.copies for copy in app.copies)
+    return list(expiry_warnings(located, now))
 
 
 def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:

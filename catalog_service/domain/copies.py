@@ -85,8 +85,7 @@ def expiry_warnings(copies: Iterable[LocatedCopy], now: datetime) -> Iterator[Pr
         if expires - WARN_BEFORE > now:
             continue
         what = (
-            f"the copy {item.name} of {item.copy.component!r} from"
-            f" {item.copy.source_environment!r}"
+            f"the copy {item.name} of {item.copy.component!r} from {item.copy.source_environment!r}"
         )
         if expires > now:
             minutes = max(1, int((expires - now).total_seconds() // 60))

@@ -30,6 +30,7 @@ EXPIRES_AT = "idp/expires-at"
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
+
 Entity = dict[str, Any]
 
 

@@ -7,6 +7,7 @@ so each rule can point at the exact YAML node it is about.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -121,10 +122,8 @@ def _utc_time(value: object) -> datetime:
     """An ISO 8601 time in UTC (``Z`` or ``+00:00``), quoted or not (YAML reads an unquoted one
     as a timestamp); anything else is refused with the format expected."""
     if isinstance(value, str) and "T" in value:
-        try:
+        with contextlib.suppress(ValueError):
             value = datetime.fromisoformat(value)
-        except ValueError:
-            pass
     if (
         isinstance(value, datetime)
         and value.utcoffset() == timedelta(0)
@@ -312,37 +311,57 @@ def _copies(app: Application, environments: Sequence[str]) -> Iterator[tuple[Fie
     types = {component.name: component.type for component in spec.components}
     configured = set(environments)
     for env, environment in spec.environments.items():
+        if environment.copies and spec.type == "vendor":
+            yield (
+                ("spec", "environments", env, "copies"),
+                (
+                    "a vendor application deploys its own chart, which cannot restore a copy;"
+                    " copies are for service and etl applications (the platform chart)"
+                ),
+            )
+            continue
         seen: set[str] = set()
         for index, copy in enumerate(environment.copies):
             at: FieldPath = ("spec", "environments", env, "copies", index)
             kind = types.get(copy.component)
             if kind is None:
-                yield (*at, "component"), (
-                    f"no component {_quote(copy.component)} in spec.components to copy"
+                yield (
+                    (*at, "component"),
+                    (f"no component {_quote(copy.component)} in spec.components to copy"),
                 )
             elif kind not in DATABASE_TYPES:
-                yield (*at, "component"), (
-                    f"{_quote(copy.component)} is a {kind}; only a database"
-                    f" ({' or '.join(DATABASE_TYPES)}) can be copied"
+                yield (
+                    (*at, "component"),
+                    (
+                        f"{_quote(copy.component)} is a {kind}; only a database"
+                        f" ({' or '.join(DATABASE_TYPES)}) can be copied"
+                    ),
                 )
             source = copy.source_environment
             if source == env:
                 yield (*at, "from"), f"a copy into {env!r} cannot come from {env!r} itself"
             elif source not in configured or source not in spec.environments:
-                yield (*at, "from"), (
-                    f"{_quote(source)} is not an environment of this application;"
-                    f" it lists: {', '.join(e for e in environments if e in spec.environments)}"
+                yield (
+                    (*at, "from"),
+                    (
+                        f"{_quote(source)} is not an environment of this application;"
+                        f" it lists: {', '.join(e for e in environments if e in spec.environments)}"
+                    ),
                 )
             if copy.component in seen:
-                yield (*at, "component"), (
-                    f"a second copy of {_quote(copy.component)} in {env!r}; one per environment"
+                yield (
+                    (*at, "component"),
+                    (f"a second copy of {_quote(copy.component)} in {env!r}; one per environment"),
                 )
             seen.add(copy.component)
             name = copy_resource_name(app.metadata.name, copy.component, env)
             if len(name) > MAX_NAME_LENGTH:
-                yield (*at, "component"), (
-                    f"the copy's name {name!r} would be longer than {MAX_NAME_LENGTH}"
-                    " characters; shorten the application or component name"
+                yield (
+                    (*at, "component"),
+                    (
+                        f"the copy's name {name!r} would be longer than {MAX_NAME_LENGTH}"
+                        " characters; shorten the application or component name"
+                    ),
                 )
 
 

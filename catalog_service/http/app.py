@@ -59,6 +59,9 @@ def create_app(
             minutes = services.settings.github.reconcileMinutes
             reconcile = reconcile_forever(recorder, minutes, services.leases)
             tasks.append(asyncio.create_task(reconcile))
+        if poll and services.janitor is not None:  # apart from HTTP, like the reconcile job
+            check = services.settings.copies.checkSeconds
+            tasks.append(asyncio.create_task(services.janitor.run_forever(check)))
         try:
             yield
         finally:
