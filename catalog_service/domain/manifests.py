@@ -308,61 +308,63 @@ def _copies(app: Application, environments: Sequence[str]) -> Iterator[tuple[Fie
     """A copy names a database component of this application, from another configured
     environment the application lists; at most one copy per component and environment."""
     spec = app.spec
-    types = {component.name: component.type for component in spec.components}
-    configured = set(environments)
     for env, environment in spec.environments.items():
         if environment.copies and spec.type == "vendor":
             yield (
                 ("spec", "environments", env, "copies"),
                 (
-                    "a vendor application deploys its own chart, which cannot restore a copy;"
-                    " copies are for service and etl applications (the platform chart)"
+                    f"spec.environments.{env}.copies: a vendor application deploys its own chart,"
+                    " which cannot restore a copy; copies are for service and etl applications"
                 ),
             )
             continue
         seen: set[str] = set()
         for index, copy in enumerate(environment.copies):
             at: FieldPath = ("spec", "environments", env, "copies", index)
-            kind = types.get(copy.component)
-            if kind is None:
-                yield (
-                    (*at, "component"),
-                    (f"no component {_quote(copy.component)} in spec.components to copy"),
-                )
-            elif kind not in DATABASE_TYPES:
-                yield (
-                    (*at, "component"),
-                    (
-                        f"{_quote(copy.component)} is a {kind}; only a database"
-                        f" ({' or '.join(DATABASE_TYPES)}) can be copied"
-                    ),
-                )
-            source = copy.source_environment
-            if source == env:
-                yield (*at, "from"), f"a copy into {env!r} cannot come from {env!r} itself"
-            elif source not in configured or source not in spec.environments:
-                yield (
-                    (*at, "from"),
-                    (
-                        f"{_quote(source)} is not an environment of this application;"
-                        f" it lists: {', '.join(e for e in environments if e in spec.environments)}"
-                    ),
-                )
-            if copy.component in seen:
-                yield (
-                    (*at, "component"),
-                    (f"a second copy of {_quote(copy.component)} in {env!r}; one per environment"),
-                )
+            here = f"spec.environments.{env}.copies[{index}]"
+            for field, message in _copy_problems(app, environments, env, copy, seen):
+                yield (*at, field), f"{here}.{field}: {message}"
             seen.add(copy.component)
-            name = copy_resource_name(app.metadata.name, copy.component, env)
-            if len(name) > MAX_NAME_LENGTH:
-                yield (
-                    (*at, "component"),
-                    (
-                        f"the copy's name {name!r} would be longer than {MAX_NAME_LENGTH}"
-                        " characters; shorten the application or component name"
-                    ),
-                )
+
+
+def _copy_problems(
+    app: Application, environments: Sequence[str], env: str, copy: DatabaseCopy, seen: set[str]
+) -> Iterator[tuple[str, str]]:
+    spec = app.spec
+    kind = {component.name: component.type for component in spec.components}.get(copy.component)
+    if kind is None:
+        yield "component", f"no component {_quote(copy.component)} in spec.components to copy"
+    elif kind not in DATABASE_TYPES:
+        yield (
+            "component",
+            (
+                f"{_quote(copy.component)} is a {kind}; only a database"
+                f" ({' or '.join(DATABASE_TYPES)}) can be copied"
+            ),
+        )
+    source = copy.source_environment
+    if source == env:
+        yield "from", f"a copy into {env!r} cannot come from {env!r} itself"
+    elif source not in environments or source not in spec.environments:
+        listed = ", ".join(e for e in environments if e in spec.environments)
+        yield (
+            "from",
+            f"{_quote(source)} is not an environment of this application; it lists: {listed}",
+        )
+    if copy.component in seen:
+        yield (
+            "component",
+            f"a second copy of {_quote(copy.component)} in {env!r}; one per environment",
+        )
+    name = copy_resource_name(app.metadata.name, copy.component, env)
+    if len(name) > MAX_NAME_LENGTH:
+        yield (
+            "component",
+            (
+                f"the copy's name {name!r} would be longer than {MAX_NAME_LENGTH} characters;"
+                " shorten the application or component name"
+            ),
+        )
 
 
 def _duplicates(
