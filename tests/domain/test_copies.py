@@ -11,10 +11,10 @@ import pytest
 
 from catalog_service.domain.catalog import Catalog, assemble, compile_file, copy_warnings
 from catalog_service.domain.copies import DatabaseCopy, live_copies
+from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.parsing import parse_file
 from catalog_service.domain.problems import WARNING
 from catalog_service.domain.review import check_text
-from catalog_service.domain.entities import EntityContext
 from tests.domain.support import ENVIRONMENTS, PATH, context
 
 EXPIRES = datetime(2030, 12, 3, 9, 0, tzinfo=UTC)
