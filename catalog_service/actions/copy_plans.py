@@ -10,7 +10,7 @@ answered, with the expiry it holds).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from catalog_service.actions.copy_edits import CopyEntry, add_copy, remove_copy
@@ -45,18 +45,10 @@ def copy_target_refusal(target: str, settings: Settings) -> str | None:
     return None
 
 
-def plan_copy(
-    request: CopyDatabaseInput,
-    settings: Settings,
-    context: EntityContext,
-    catalog: Catalog,
-    read: FileReader,
-    now: datetime,
-) -> tuple[Plan, list[str]]:
-    """The plan adding the copy, and where the expiry it writes is (a one-item list: a retry
-    answered from an open pull request puts that pull request's expiry there)."""
+def _checked_hours(request: CopyDatabaseInput, settings: Settings) -> int:
+    """The copy's hours, once its environments are known and allowed (404, 400, 403)."""
     order = settings.environments
-    app_name, source, target = request.application, request.from_, request.to
+    source, target = request.from_, request.to
     for field, env in (("from", source), ("to", target)):
         if env not in order:
             raise NotFoundError(
@@ -76,6 +68,22 @@ def plan_copy(
     hours = request.hours if request.hours is not None else limit
     if hours > limit:
         raise InvalidRequestError(f"hours: at most {limit} (copies.maxHours), not {hours}")
+    return hours
+
+
+def plan_copy(
+    request: CopyDatabaseInput,
+    settings: Settings,
+    context: EntityContext,
+    catalog: Catalog,
+    read: FileReader,
+    now: datetime,
+) -> tuple[Plan, list[str]]:
+    """The plan adding the copy, and where the expiry it writes is (a one-item list: a retry
+    answered from an open pull request puts that pull request's expiry there)."""
+    order = settings.environments
+    app_name, source, target = request.application, request.from_, request.to
+    hours = _checked_hours(request, settings)
     path = catalog.declared.get(app_name)
     if path is None:
         raise NotFoundError(f"no application named {app_name!r} in the catalog")
@@ -101,22 +109,7 @@ def plan_copy(
             raise NotFoundError(f"{path} was removed since the catalog was read; nothing written")
         return add_copy(_text(path, current), app_name, target, entry, path=path).new_text.encode()
 
-    def equivalent(before: bytes | None, after: bytes | None) -> bool:
-        """``after`` is ``before`` with this copy added, whatever its expiry."""
-        if before is None or after is None:
-            return False
-        found = _copy_in(path, after, app_name, target, request.component, source, order)
-        if found is None:
-            return False
-        other = CopyEntry(request.component, source, found)
-        if (
-            add_copy(_text(path, before), app_name, target, other, path=path).new_text.encode()
-            != after
-        ):
-            return False
-        answered[0] = found
-        return True
-
+    equivalent = _same_copy(path, request, order, answered)
     name = m.copy_resource_name(app_name, request.component, target)
     plan = Plan(
         action=COPY_DATABASE,
@@ -178,6 +171,29 @@ def plan_remove_copy(request: RemoveCopyInput, text: str, path: str) -> Plan:
         f" `{request.from_}` into `{target}`), expired at {request.expiresAt}, from `{path}`: its"
         " database is no longer deployed.",
     )
+
+
+def _same_copy(
+    path: str, request: CopyDatabaseInput, order: Sequence[str], answered: list[str]
+) -> Callable[[bytes | None, bytes | None], bool]:
+    """Whether a branch's ``after`` is ``before`` with this copy added, whatever its expiry;
+    the expiry found is put in ``answered``."""
+    app_name, source, target = request.application, request.from_, request.to
+
+    def equivalent(before: bytes | None, after: bytes | None) -> bool:
+        if before is None or after is None:
+            return False
+        found = _copy_in(path, after, app_name, target, request.component, source, order)
+        if found is None:
+            return False
+        other = CopyEntry(request.component, source, found)
+        added = add_copy(_text(path, before), app_name, target, other, path=path)
+        if added.new_text.encode() != after:
+            return False
+        answered[0] = found
+        return True
+
+    return equivalent
 
 
 def _application(path: str, data: bytes, name: str, order: Sequence[str]) -> m.Application:

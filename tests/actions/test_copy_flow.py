@@ -59,23 +59,8 @@ def rendered_objects(h: Harness, out: Path, now: datetime) -> list[dict[str, Any
     return helm_objects(values, APP, f"{APP}-staging")
 
 
-def test_a_copy_from_request_to_removal(
-    gitops: GitOpsRepo, harness: HarnessFactory, tmp_path: Path
-) -> None:
-    seed(gitops)
-    h = harness()
-    t0 = datetime.now(UTC).replace(microsecond=0)  # the catalog compiles at the real time
-    h.actions.clock = lambda: t0
-    asked = copy(h, hours=24).json()
-    expires = asked["expiresAt"]
-    assert expires == (t0 + timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    merge(gitops, asked["branch"])
-    refresh(h)
-
-    resource = entity_names(h)[NAME]
-    assert resource["metadata"]["annotations"]["idp/expires-at"] == expires
-    assert resource["spec"]["type"] == "postgresql"
-
+def check_rendered(h: Harness, tmp_path: Path, t0: datetime, expires: str) -> None:
+    """Rendered while live: the restore Job and its ExternalSecret, valid; once expired: none."""
     objects = rendered_objects(h, tmp_path / "live", t0 + timedelta(hours=1))
     [job] = [obj for obj in objects if obj["kind"] == "Job"]
     validate_core(job)
@@ -98,6 +83,25 @@ def test_a_copy_from_request_to_removal(
     expired = rendered_objects(h, tmp_path / "expired", t0 + timedelta(hours=24))
     assert not [obj for obj in expired if obj["kind"] == "Job"]
 
+
+def test_a_copy_from_request_to_removal(
+    gitops: GitOpsRepo, harness: HarnessFactory, tmp_path: Path
+) -> None:
+    seed(gitops)
+    h = harness()
+    t0 = datetime.now(UTC).replace(microsecond=0)  # the catalog compiles at the real time
+    h.actions.clock = lambda: t0
+    asked = copy(h, hours=24).json()
+    expires = asked["expiresAt"]
+    assert expires == (t0 + timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    merge(gitops, asked["branch"])
+    refresh(h)
+
+    resource = entity_names(h)[NAME]
+    assert resource["metadata"]["annotations"]["idp/expires-at"] == expires
+    assert resource["spec"]["type"] == "postgresql"
+
+    check_rendered(h, tmp_path, t0, expires)
     services = h.client.app.state.services  # type: ignore[attr-defined]
     services.clock = lambda: t0 + timedelta(hours=23, minutes=30)
     warnings = [
