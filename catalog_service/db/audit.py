@@ -65,13 +65,14 @@ def get(session: Session, entry_id: int) -> AuditEntry | None:
 
 
 def branches_done(session: Session, actor: str, branches: Sequence[str]) -> set[str]:
-    """Which of ``branches`` ``actor`` has pushed with success (one query, in chunks)."""
+    """Which of ``branches`` ``actor`` has done: pushed with success, or refused (a refusal,
+    such as another change on that branch, is not tried again); one query per 500."""
     done: set[str] = set()
     for start in range(0, len(branches), 500):
         chunk = list(branches[start : start + 500])
         query = select(AuditEntry.branch).where(
             AuditEntry.actor == actor,
-            AuditEntry.outcome == "succeeded",
+            AuditEntry.outcome.in_(("succeeded", "rejected")),
             AuditEntry.branch.in_(chunk),
         )
         done.update(branch for branch in session.scalars(query) if branch is not None)
