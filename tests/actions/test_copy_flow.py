@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from catalog_service.actions.janitor import JANITOR, Janitor
+from catalog_service.actions.copy_plans import removal_branch
+from catalog_service.actions.janitor import JANITOR, Janitor, expired_copies, removal_request
 from catalog_service.actions.wiring import mirror_reader
 from catalog_service.db.leases import SingleReplicaLeases
 from catalog_service.render.command import render_repository
@@ -158,3 +159,30 @@ def test_an_expired_copy_whose_application_was_removed_is_skipped(
     assert janitor_of(h, datetime.now(UTC)).pass_once().expired == 0
     [row] = h.audit(actor=JANITOR)  # the first pass: nothing to change, no branch
     assert row["branch"] is None and row["outcome"] == "succeeded", row
+
+
+def test_a_refused_removal_is_audited_once_and_not_tried_every_pass(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    expired = (
+        "    staging: {version: '1.4.1', copies: [{component: db, from: prod,"
+        " expiresAt: 2026-01-01T00:00:00Z}]}"  # unquoted: read as a timestamp, removed alike
+    )
+    from tests.actions.test_copy_database import MANIFEST
+
+    seed(gitops, MANIFEST.replace("    staging: {version: '1.4.1'}   # kept quoted", expired))
+    h = harness()
+    services = h.client.app.state.services  # type: ignore[attr-defined]
+    [found] = expired_copies(services.ingestor.snapshot.catalog, datetime.now(UTC))
+    branch = removal_branch(removal_request(found), PATH)
+    gitops.repo.git.checkout("-b", branch)  # someone else's change on that very branch
+    gitops.write("apps/other.yaml", "# not a removal\n")
+    gitops.repo.git.add("-A")
+    gitops.repo.git.commit("-m", "something else")
+    gitops.repo.git.push("origin", branch)
+    first = janitor_of(h, datetime.now(UTC)).pass_once()
+    assert (first.removed, first.failed) == (0, 1)
+    [row] = h.audit(actor=JANITOR)
+    assert row["outcome"] == "rejected" and "exists already with other changes" in row["message"]
+    again = janitor_of(h, datetime.now(UTC)).pass_once()
+    assert (again.skipped, again.failed) == (1, 0) and len(h.audit(actor=JANITOR)) == 1
