@@ -229,10 +229,9 @@ def _drop_item(text: str, seq: SequenceNode, position: int) -> str:
 
 def _drop_lines(text: str, first: Node, last: int, *, dash: bool = False) -> str:
     """The lines from ``first``'s (its ``- `` too with ``dash``) to the one ``last`` is on."""
-    begin = text.rfind("\n", 0, first.start_mark.index + _offset(text)) + 1
-    if dash and not text[begin : first.start_mark.index + _offset(text)].strip(" -"):
-        pass
-    elif dash:
+    start = first.start_mark.index + _offset(text)
+    begin = text.rfind("\n", 0, start) + 1
+    if text[begin:start].strip(" -" if dash else " "):
         raise ManifestEditError("a copy that does not start its line; edit this file by hand")
     newline = "\r\n" if "\r\n" in text else "\n"
     return text[:begin] + text[_line_end(text, last, newline) :]
