@@ -16,6 +16,10 @@ PROMOTE_IMAGE: ActionName = "promote-image"
 SET_VERSION: ActionName = "set-version"
 COPY_DATABASE: ActionName = "copy-database"
 
+# Who the service's own action calls are audited as: the copy janitor's removals of expired
+# database copies. Refused as the requestedBy of a call over HTTP.
+JANITOR_ACTOR = "platform:janitor"
+
 # How an action call ended: the audit rows' `outcome` (a check constraint) and the metric's label.
 ActionOutcome = Literal["succeeded", "failed", "rejected"]
 ACTION_OUTCOMES: tuple[ActionOutcome, ...] = get_args(ActionOutcome)

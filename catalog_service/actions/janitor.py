@@ -28,11 +28,12 @@ from catalog_service.domain.copies import LocatedCopy, utc_text
 from catalog_service.domain.entities import utc_now
 from catalog_service.errors import CatalogError
 from catalog_service.ingest.ingestor import Snapshot
+from catalog_service.vocabulary import JANITOR_ACTOR
 
 logger = logging.getLogger(__name__)
 
 JOB = "copy-janitor"
-JANITOR = "platform:janitor"  # requestedBy of the removals: the platform itself
+JANITOR = JANITOR_ACTOR  # requestedBy of the removals: the platform itself
 LEASE_RETRY_SECONDS = 30.0
 
 

@@ -24,6 +24,7 @@ from catalog_service.actions.schemas import (
 )
 from catalog_service.errors import ForbiddenError
 from catalog_service.identity.verifier import VerifiedIdentity
+from catalog_service.vocabulary import JANITOR_ACTOR
 
 Verification = Literal["backstage-token", "trusted-token", "unverified"]
 
@@ -43,6 +44,11 @@ class Requester:
         *,
         trusted_token: bool,
     ) -> Requester:
+        if request.requestedBy == JANITOR_ACTOR:
+            raise ForbiddenError(
+                f"requestedBy {JANITOR_ACTOR!r} is the service's own (its removals of expired"
+                " database copies): a call names the user who asks"
+            )
         claimed = frozenset({request.requestedBy, *request.requestedByGroups})
         if identity is None:
             verification: Verification = "trusted-token" if trusted_token else "unverified"

@@ -207,3 +207,12 @@ def test_a_second_copy_of_a_live_one_is_a_conflict(
     response = copy(h, hours=4, **{"from": "dev"})
     assert response.status_code == 409, response.text
     assert "has a copy of 'db' in 'staging' already" in response.json()["error"]["message"]
+
+
+def test_nobody_asks_as_the_janitor(gitops: GitOpsRepo, harness: HarnessFactory) -> None:
+    seed(gitops)
+    h = harness()
+    response = copy(h, hours=4, requestedBy="platform:janitor")
+    assert response.status_code == 403, response.text
+    assert "the service's own" in response.json()["error"]["message"]
+    assert not [name for name in h.remote_branches() if name.startswith("idp/")]
