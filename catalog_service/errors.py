@@ -23,10 +23,12 @@ never contain secret values.
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── ForbiddenError      the requester may not do this (a protected environment)
+        │   └── CopyIntoProtectedError a database copy into a protected environment
         ├── PayloadTooLargeError request body over the limit
         ├── RequestTimeoutError  request body not sent in time
         ├── BusyError            too many requests of a costly kind at once; try again later
         ├── InvalidRequestError malformed parameters or body
+        │   └── NotADatabaseError   a copy of a component that is not a database
         ├── NotFoundError       what the request names is not there (an application, an environment)
         ├── ConflictError       the request contradicts the current state (a version, a name)
         ├── ManifestEditError   the manifest cannot be edited as asked (broken, or not safely)
@@ -130,6 +132,13 @@ class ForbiddenError(RequestError):
     code = "forbidden"
 
 
+class CopyIntoProtectedError(ForbiddenError):
+    """A database copy asked into a protected environment (the last of the order or one in
+    ``promotion.protected``): copies of production data go to non-production ones only."""
+
+    code = "copy_into_protected"
+
+
 class PayloadTooLargeError(RequestError):
     """The request body is larger than the service accepts."""
 
@@ -156,6 +165,12 @@ class InvalidRequestError(RequestError):
     """A parameter or the body is malformed."""
 
     code = "invalid_request"
+
+
+class NotADatabaseError(InvalidRequestError):
+    """A database copy asked of a component that is not a database (postgresql, mysql)."""
+
+    code = "not_a_database"
 
 
 class NotFoundError(RequestError):

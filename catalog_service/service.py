@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from catalog_service.actions.janitor import Janitor
 from catalog_service.actions.service import ActionService
-from catalog_service.actions.wiring import build_action_service
+from catalog_service.actions.wiring import build_action_service, mirror_reader
 from catalog_service.adoption.history import AdoptionHistory
 from catalog_service.db import Database
 from catalog_service.db.leases import JobLeases, SingleReplicaLeases, job_leases
-from catalog_service.domain.entities import EntityContext
+from catalog_service.domain.entities import EntityContext, utc_now
 from catalog_service.github.client import GitHubClient
 from catalog_service.github.pull_request_check import PullRequestChecker
 from catalog_service.github.pygithub import PyGithubClient
@@ -62,6 +65,8 @@ class Services:
     identity: IdentityVerifier | None = None  # checks Backstage's user tokens (auth.backstage)
     pools: WorkPools = field(default_factory=lambda: WorkPools.of(PoolLimits()))
     leases: JobLeases = field(default_factory=SingleReplicaLeases)  # the once-only jobs
+    janitor: Janitor | None = None  # removes expired database copies (docs/self-service.md)
+    clock: Callable[[], datetime] = utc_now  # copies' expiry warnings count from it
 
     @property
     def repository(self) -> RepositoryIdentity:
@@ -188,6 +193,7 @@ def build_services(
         actions=actions,
         github=github,
         leases=leases,
+        janitor=Janitor(actions, lambda: ingestor.snapshot, mirror_reader(ingestor), leases),
         identity=BackstageTokenVerifier(settings.auth.backstage)
         if settings.auth.backstage
         else None,

@@ -333,6 +333,17 @@ class ShutdownSettings(_Section):
     )
 
 
+class CopiesSettings(_Section):
+    """Database copies (``copy-database``, docs/self-service.md#copy-database)."""
+
+    maxHours: int = Field(
+        72, ge=1, le=24 * 366, description="The longest a copy may live (the action's `hours`)"
+    )
+    checkSeconds: float = Field(
+        300, ge=1, le=86_400, description="How often the janitor looks for expired copies"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         allow_inf_nan=False,
@@ -359,6 +370,7 @@ class Settings(BaseSettings):
     render: RenderSettings = RenderSettings()
     logging: LoggingSettings = LoggingSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
+    copies: CopiesSettings = CopiesSettings()
 
     @field_validator("environments")
     @classmethod

@@ -156,3 +156,10 @@ def test_the_backstage_frontend_benchmark_runs_on_a_small_catalog() -> None:
         "plugin bundle (plugins/idp/dist)",
     ):
         assert figure in stdout, stdout
+
+
+def test_the_janitor_benchmark_runs_on_a_small_catalog() -> None:
+    stdout = run_bench("janitor", "--applications", "300", "--copies", "20")
+    for figure in ("expired copies found", "expiry warnings", "janitor pass, steady state"):
+        assert figure in stdout, stdout
+    assert "target < 1 s over 10,000 applications with 500 copies" in stdout

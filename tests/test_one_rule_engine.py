@@ -59,6 +59,16 @@ CASES = {
         LEDGER.replace("  system:", "  sytem: x\n  system:"),
         "metadata.sytem: unknown field",
     ),
+    "a database copy from the environment it goes into": Case(
+        "apps/payments/pay.yaml",
+        PAY.replace(
+            '    dev: {version: "1.0.0"}',
+            '    dev: {version: "1.0.0", copies: [{component: api-db, from: dev,'
+            ' expiresAt: "2030-01-01T00:00:00Z"}]}',
+        ),
+        "spec.environments.dev.copies[0].from: a copy into 'dev' cannot come from 'dev' itself",
+        {"apps/payments/pay.yaml": PAY},
+    ),
     "a version bump": Case("apps/payments/pay.yaml", PAY.replace("1.0.0", "1.1.0"), ""),
     "a second declared system": Case(
         "apps/payments/system2.yaml",

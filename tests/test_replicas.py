@@ -205,3 +205,43 @@ def test_a_replica_killed_in_a_burst_of_actions_leaves_nothing_half_recorded(
         assert by_id[answer["auditId"]]["outcome"] == "succeeded"
     named = {row["branch"] for row in rows if row["branch"]}
     assert remote_branches(gitops) <= named, "a branch on the remote that no audit row names"
+
+
+def test_two_replicas_push_one_removal_of_an_expired_copy(
+    gitops: GitOpsRepo, make_settings: SettingsFactory, github_double: GitHubDouble,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Both janitors look every second; the lease lets one at a time, the hashed branch and
+    the audit make the second (and a restart) find the first's work: one branch, one pull
+    request, one audit row."""
+    expired = application_yaml("web", components=[("db", "postgresql")]).replace(
+        '    dev: {version: "1.0.0"}',
+        '    dev: {version: "1.0.0", copies: [{component: db, from: prod,'
+        ' expiresAt: "2026-01-01T00:00:00Z"}]}',
+    )
+    gitops.write("apps/shop/web.yaml", expired)
+    gitops.add_application("api")
+    gitops.commit()
+    with postgres_database() as url, ExitStack() as stack:
+        bases = []
+        for number in (1, 2):
+            config = make_settings.write(
+                tmp_path / f"janitor-{number}.yaml",
+                source={"webUrl": WEB_URL, "cacheDir": str(tmp_path / f"mirror-{number}")},
+                github={"apiUrl": github_double.api_url, "token": DOUBLE_TOKEN},
+                database={"url": url},
+                copies={"checkSeconds": 1},
+            )  # fmt: skip
+            log = tmp_path / f"janitor-{number}.log"
+            bases.append(stack.enter_context(replica(config, log)))
+
+        def removals() -> set[str]:
+            return {b for b in remote_branches(gitops) if b.startswith("idp/remove-copy-")}
+
+        eventually("a removal branch", lambda: bool(removals()), within=60)
+        time.sleep(4)  # several more passes on both
+        assert len(removals()) == 1
+        rows = httpx.get(f"{bases[1]}/api/v1/audit?actor=platform:janitor", timeout=10).json()
+        assert [row["outcome"] for row in rows["items"]] == ["succeeded"]
+        assert rows["items"][0]["branch"] == removals().pop()
+        assert len(github_double.pulls[REPO]) == 1

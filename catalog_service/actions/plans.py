@@ -61,6 +61,9 @@ class Plan:
     title: str
     summary: str  # what the pull request does, for its body
     direct: bool = False  # committed on the GitOps branch itself, no pull request
+    # Whether a branch's change (before, after) is this request's all the same, when its edit
+    # depends on the time (a database copy's expiry).
+    equivalent: Callable[[bytes | None, bytes | None], bool] | None = None
 
 
 def plan_create(
@@ -280,7 +283,7 @@ def branch_difference(plan: Plan, found: BranchChange) -> str | None:
         wanted = plan.edit(before)
     except RequestError as error:
         return f"this request cannot be applied where it left {plan.path}: {error.message}"
-    if wanted != after:
+    if wanted != after and not (plan.equivalent is not None and plan.equivalent(before, after)):
         return f"its {plan.path} is not what this request writes"
     return None
 

@@ -17,9 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog_service.actions.schemas import CreateApplicationInput, PromoteImageInput
+from catalog_service.actions.schemas import (
+    CopyDatabaseInput,
+    CreateApplicationInput,
+    PromoteImageInput,
+)
 from catalog_service.errors import ForbiddenError
 from catalog_service.identity.verifier import VerifiedIdentity
+from catalog_service.vocabulary import JANITOR_ACTOR
 
 Verification = Literal["backstage-token", "trusted-token", "unverified"]
 
@@ -34,11 +39,16 @@ class Requester:
     @classmethod
     def of(
         cls,
-        request: CreateApplicationInput | PromoteImageInput,
+        request: CreateApplicationInput | PromoteImageInput | CopyDatabaseInput,
         identity: VerifiedIdentity | None,
         *,
         trusted_token: bool,
     ) -> Requester:
+        if request.requestedBy == JANITOR_ACTOR:
+            raise ForbiddenError(
+                f"requestedBy {JANITOR_ACTOR!r} is the service's own (its removals of expired"
+                " database copies): a call names the user who asks"
+            )
         claimed = frozenset({request.requestedBy, *request.requestedByGroups})
         if identity is None:
             verification: Verification = "trusted-token" if trusted_token else "unverified"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from catalog_service.domain.manifests import DNS_LABEL
 
@@ -99,6 +99,38 @@ class SetVersionInput(_Input):
     )
 
 
+# Far above any copies.maxHours (at most a year), so that a huge number is a 422 at once.
+MAX_COPY_HOURS = 24 * 366
+
+
+class CopyDatabaseInput(_Input):
+    application: Name = Field(description="The application whose database is copied")
+    component: Name = Field(description="One of its components of type postgresql or mysql")
+    from_: Name = Field(alias="from", description="The environment whose database is copied")
+    to: Name = Field(description="The environment the copy is made in (not a protected one)")
+    hours: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=MAX_COPY_HOURS,
+        description="How long the copy lives, in whole hours: at most copies.maxHours"
+        " (default: copies.maxHours)",
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RemoveCopyInput(_Input):
+    """What the janitor asks (never over HTTP): remove one expired copy from its manifest."""
+
+    application: Name
+    component: Name
+    from_: Name = Field(alias="from")
+    to: Name
+    expiresAt: str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class ActionResult(BaseModel):
     """What an action answers."""
 
@@ -107,3 +139,9 @@ class ActionResult(BaseModel):
     diff: str = Field(description="The unified diff of the change (empty: nothing to change)")
     auditId: int = Field(description="The audit entry of this call")
     changed: bool = Field(description="False when the manifest already says this")
+
+
+class CopyDatabaseResult(ActionResult):
+    """What ``copy-database`` answers: section 4's answer and when the copy expires."""
+
+    expiresAt: str = Field(description="When the copy is removed: ISO 8601 UTC")

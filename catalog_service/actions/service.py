@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from catalog_service.actions.copy_plans import plan_copy
 from catalog_service.actions.git_paths import Identity
 from catalog_service.actions.git_writer import GitWriter, WriteResult
 from catalog_service.actions.plans import (
@@ -34,13 +36,16 @@ from catalog_service.actions.plans import (
 from catalog_service.actions.requester import Requester
 from catalog_service.actions.schemas import (
     ActionResult,
+    CopyDatabaseInput,
+    CopyDatabaseResult,
     CreateApplicationInput,
     PromoteImageInput,
+    RemoveCopyInput,
     SetVersionInput,
 )
 from catalog_service.db import Database, audit
 from catalog_service.db.audit import Outcome
-from catalog_service.domain.entities import EntityContext
+from catalog_service.domain.entities import EntityContext, utc_now
 from catalog_service.errors import (
     BranchMovedError,
     CatalogError,
@@ -54,7 +59,13 @@ from catalog_service.ingest.ingestor import Snapshot
 from catalog_service.settings import Settings
 from catalog_service.vocabulary import ACTION_NAMES
 
-ActionInput = CreateApplicationInput | PromoteImageInput | SetVersionInput
+ActionInput = (
+    CreateApplicationInput
+    | PromoteImageInput
+    | SetVersionInput
+    | CopyDatabaseInput
+    | RemoveCopyInput
+)
 ACTIONS = ACTION_NAMES
 LABEL = "idp"
 COMMITTER = Identity("IDP catalog service", "catalog-service@idp.invalid")
@@ -76,6 +87,7 @@ class ActionService:
     writer: GitWriter
     github: GitHubClient | None = None
     repository: str | None = None  # owner/name on GitHub, for pull requests
+    clock: Callable[[], datetime] = utc_now  # a copy's expiry counts from it
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,6 +113,28 @@ class ActionService:
             return plan_set_version(request, self.settings, snap.catalog, reader)
 
         return self._audited("set-version", request, plan)
+
+    def copy_database(self, request: CopyDatabaseInput, requester: Requester) -> CopyDatabaseResult:
+        answered: list[list[str]] = []
+
+        def plan(snap: Snapshot) -> Plan:
+            reader: FileReader = lambda path: self.read(snap.revision, path)  # noqa: E731
+            made, expiry = plan_copy(
+                request, self.settings, self.context, snap.catalog, reader, self.clock()
+            )
+            answered.append(expiry)  # the list itself: a retry puts its pull request's there
+            return made
+
+        result = self._audited("copy-database", request, plan)
+        expires = answered[0][0] if answered else ""
+        return CopyDatabaseResult(**result.model_dump(), expiresAt=expires)
+
+    def remove_copy(
+        self, request: RemoveCopyInput, make_plan: Callable[[Snapshot], Plan]
+    ) -> ActionResult:
+        """The janitor's removal of an expired copy, audited like any call (by ``requestedBy``,
+        the platform)."""
+        return self._audited("copy-database", request, make_plan)
 
     def close(self) -> None:
         """At shutdown: kill the writer's git processes (a push in flight does not land later)."""

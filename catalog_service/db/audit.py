@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from catalog_service.db.audit_application import application_of
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, Page, newest_first
 from catalog_service.logs import current_request_id
-from catalog_service.vocabulary import ActionOutcome
+from catalog_service.vocabulary import ACTION_OUTCOMES, ActionOutcome
 
 Outcome = ActionOutcome
 MAX_MESSAGE_CHARS = 2048
@@ -62,6 +62,25 @@ def add(
 
 def get(session: Session, entry_id: int) -> AuditEntry | None:
     return session.get(AuditEntry, entry_id)
+
+
+# Outcomes after which a once-only job does not try the same branch again (all but failed).
+_DONE = tuple(outcome for outcome in ACTION_OUTCOMES if outcome != "failed")
+
+
+def branches_done(session: Session, actor: str, branches: Sequence[str]) -> set[str]:
+    """Which of ``branches`` ``actor`` has done: pushed with success, or refused (a refusal,
+    such as another change on that branch, is not tried again); one query per 500."""
+    done: set[str] = set()
+    for start in range(0, len(branches), 500):
+        chunk = list(branches[start : start + 500])
+        query = select(AuditEntry.branch).where(
+            AuditEntry.actor == actor,
+            AuditEntry.outcome.in_(_DONE),
+            AuditEntry.branch.in_(chunk),
+        )
+        done.update(branch for branch in session.scalars(query) if branch is not None)
+    return done
 
 
 def list_entries(

@@ -13,16 +13,19 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import chain
 from operator import attrgetter
 
 from catalog_service.domain import manifests as m
+from catalog_service.domain.copies import LocatedCopy, expiry_warnings
 from catalog_service.domain.entities import (
     Entity,
     EntityContext,
     application_entities,
     declared_system_entity,
     implied_system_entity,
+    live_copy_names,
 )
 from catalog_service.domain.parsing import (
     MAX_FILE_BYTES,
@@ -58,6 +61,8 @@ class CompiledApplication:
     name_at: Position
     depends_on_at: tuple[Position, ...]
     components_at: tuple[Position, ...]
+    # Its database copies, live or not (the janitor removes those expired), located.
+    copies: tuple[LocatedCopy, ...] = ()
 
     @property
     def shape(self) -> tuple[object, ...]:
@@ -171,7 +176,9 @@ def _compile(
 def _compile_application(app: ParsedApplication, context: EntityContext) -> CompiledApplication:
     manifest = app.manifest
     name = manifest.metadata.name
+    now = context.clock()
     resources = tuple(m.resource_name(name, c.name) for c in manifest.spec.components)
+    resources += tuple(live_copy_names(manifest, now))
     return CompiledApplication(
         path=app.path,
         name=name,
@@ -180,13 +187,15 @@ def _compile_application(app: ParsedApplication, context: EntityContext) -> Comp
         owner=manifest.metadata.owner,
         depends_on=tuple(manifest.spec.depends_on),
         documents=tuple(
-            encode_entity(entity) for entity in application_entities(manifest, app.path, context)
+            encode_entity(entity)
+            for entity in application_entities(manifest, app.path, context, now)
         ),
         resource_names=resources,
         refs=(f"component:default/{name}", *(f"resource:default/{r}" for r in resources)),
         name_at=app.name_at,
         depends_on_at=app.depends_on_at,
         components_at=app.components_at,
+        copies=app.copies,
     )
 
 
@@ -233,6 +242,14 @@ class Catalog:
     @property
     def manifest_files(self) -> int:
         return len(self.paths)
+
+
+def copy_warnings(catalog: Catalog, now: datetime) -> list[Problem]:
+    """A warning at each database copy's ``expiresAt`` from one hour before it expires (until
+    its removal is merged); not part of the catalog's rendered problems, since it depends on
+    the time."""
+    located = (copy for app in catalog.applications if app.copies for copy in app.copies)
+    return list(expiry_warnings(located, now))
 
 
 def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from catalog_service.domain import block_yaml
 from catalog_service.domain import manifests as m
+from catalog_service.domain.copies import live_copies, utc_text
 from catalog_service.domain.problems import Problem
 
 ARGOCD_API_VERSION = "argoproj.io/v1alpha1"
@@ -41,6 +43,9 @@ class RenderConfig:
     namespace: str = "{name}-{environment}"
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     secret_store: str = "aws-secrets-manager"
+    # Where the connection URL of a database component lives in each environment (the
+    # Secrets Manager name; its JSON property ``url``): what a copy's Job restores from and into.
+    database_secret: str = "idp/{environment}/{application}/{component}"
 
     def destination(self, environment: str) -> Destination:
         return self.destinations.get(environment, Destination())
@@ -94,9 +99,15 @@ def namespace_problem(namespace: str) -> str | None:
     )
 
 
-def render(app: m.Application, environment: str, config: RenderConfig) -> Rendered:
-    """The values and Argo CD Application of ``app`` in ``environment`` (which it lists)."""
+def render(
+    app: m.Application, environment: str, config: RenderConfig, now: datetime | None = None
+) -> Rendered:
+    """The values and Argo CD Application of ``app`` in ``environment`` (which it lists); with
+    ``now``, the database copies live then (an expired copy renders as nothing)."""
     values = platform_values(app, environment, config) if app.spec.type != "vendor" else {}
+    copies = copy_values(app, environment, config, now) if values and now is not None else []
+    if copies:
+        values["copies"] = copies
     return Rendered(
         environment=environment,
         application=app.metadata.name,
@@ -128,6 +139,38 @@ def platform_values(app: m.Application, environment: str, config: RenderConfig) 
         ]
         values["secretStore"] = {"name": config.secret_store, "kind": "ClusterSecretStore"}
     return values
+
+
+def copy_values(
+    app: m.Application, environment: str, config: RenderConfig, now: datetime
+) -> list[dict[str, Any]]:
+    """The chart's ``copies`` of ``app`` in ``environment``: one restore Job each."""
+    types = {component.name: component.type for component in app.spec.components}
+    name = app.metadata.name
+    found = []
+    for env, copy in live_copies(app, now):
+        if env != environment:
+            continue
+        copy_name = m.copy_resource_name(name, copy.component, env)
+
+        def secret(of: str, component: str = copy.component) -> dict[str, str]:
+            text = config.database_secret.replace("{application}", name)
+            text = text.replace("{component}", component).replace("{environment}", of)
+            return {"secret": text, "key": "url"}
+
+        found.append(
+            {
+                "name": copy_name,
+                "component": copy.component,
+                "type": types[copy.component],
+                "from": copy.source_environment,
+                "database": copy_name.replace("-", "_"),
+                "expiresAt": utc_text(copy.expires_at),
+                "source": secret(copy.source_environment),
+                "target": secret(env),
+            }
+        )
+    return found
 
 
 def argocd_application(
@@ -186,12 +229,15 @@ def argocd_application(
 
 
 def render_all(
-    apps: Iterable[m.Application], environments: Iterable[str], config: RenderConfig
+    apps: Iterable[m.Application],
+    environments: Iterable[str],
+    config: RenderConfig,
+    now: datetime | None = None,
 ) -> list[Rendered]:
     """Every application in every configured environment it lists, in environment order."""
     order, listed = list(environments), list(apps)
     return [
-        render(app, environment, config)
+        render(app, environment, config, now)
         for environment in order
         for app in apps_listing(listed, environment)
     ]
@@ -213,6 +259,7 @@ def render_accepted(
     accepted: Iterable[tuple[m.Application, str, tuple[int, int]]],
     environments: Iterable[str],
     config: RenderConfig,
+    now: datetime | None = None,
 ) -> tuple[list[Rendered], list[Problem]]:
     """``render_all`` over the applications ingest accepted (each with its path and the
     position of its name), leaving out, as a located problem, an application whose namespace
@@ -228,4 +275,4 @@ def render_accepted(
             problems.append(Problem(path, line, column, messages[0]))
         else:
             apps.append(app)
-    return render_all(apps, environments, config), problems
+    return render_all(apps, environments, config, now), problems

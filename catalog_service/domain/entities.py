@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,12 @@ EDIT_URL = "backstage.io/edit-url"
 PROJECT_SLUG = "github.com/project-slug"
 VERSION_ANNOTATION_PREFIX = "idp/version."
 PLACEHOLDERS = ("{name}", "{system}", "{environment}")
+EXPIRES_AT = "idp/expires-at"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 Entity = dict[str, Any]
 
@@ -50,6 +57,9 @@ class EntityContext:
     github_web_url: str = "https://github.com"
     # Where a manifest is edited in the browser (GitHub's /edit/<branch>/), when known.
     edit_url_prefix: str | None = None
+    # The time a file is compiled at: a database copy expired by then is not shown. Not part
+    # of the context's identity (its repr names the catalog's digest, the same on every replica).
+    clock: Callable[[], datetime] = field(default=utc_now, compare=False, repr=False)
 
     def location(self, path: str) -> str:
         """``url:`` locations are URLs: each path segment is percent-encoded (a space, ``#``,
@@ -78,8 +88,22 @@ def url_path(path: str) -> str:
     return quote(path, safe="/")
 
 
-def application_entities(app: m.Application, path: str, context: EntityContext) -> list[Entity]:
-    """The Component of an application, then one Resource per component inside it."""
+def live_copy_names(app: m.Application, now: datetime) -> list[str]:
+    """The Resource names of the application's live database copies, in the entities' order."""
+    return [
+        m.copy_resource_name(app.metadata.name, copy.component, env)
+        for env, environment in app.spec.environments.items()
+        for copy in environment.copies
+        if copy.expires_at > now
+    ]
+
+
+def application_entities(
+    app: m.Application, path: str, context: EntityContext, now: datetime | None = None
+) -> list[Entity]:
+    """The Component of an application, then one Resource per component inside it, then one
+    per database copy live at ``now`` (default: the context's clock)."""
+    now = context.clock() if now is None else now
     meta, spec = app.metadata, app.spec
     annotations = context.location_annotations(path)
     if spec.source is not None:
@@ -105,7 +129,8 @@ def application_entities(app: m.Application, path: str, context: EntityContext) 
         "owner": meta.owner,
         "system": meta.system,
     }
-    depends_on = [f"resource:default/{name}" for name in resources]
+    copies = live_copy_names(app, now)
+    depends_on = [f"resource:default/{name}" for name in resources + copies]
     depends_on += [f"component:default/{name}" for name in spec.depends_on]
     if depends_on:
         component_spec["dependsOn"] = depends_on
@@ -138,6 +163,48 @@ def application_entities(app: m.Application, path: str, context: EntityContext) 
                 },
             )
         )
+    entities += _copy_entities(app, now, links, resource_annotations)
+    return entities
+
+
+def _copy_entities(
+    app: m.Application, now: datetime, links: list[dict[str, str]], annotations: dict[str, str]
+) -> list[Entity]:
+    """One Resource per live database copy, annotated with when it expires."""
+    meta = app.metadata
+    types = {component.name: component.type for component in app.spec.components}
+    entities = []
+    for env, environment in app.spec.environments.items():
+        for copy in environment.copies:
+            if copy.expires_at <= now:
+                continue
+            expires = copy.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            source = m.resource_name(meta.name, copy.component)
+            entities.append(
+                _entity(
+                    "Resource",
+                    m.copy_resource_name(meta.name, copy.component, env),
+                    description=(
+                        f"copy of {copy.component} ({types[copy.component]}) from"
+                        f" {copy.source_environment} in {env}, until {expires}"
+                    ),
+                    tags=[],
+                    links=links,
+                    annotations={
+                        **annotations,
+                        EXPIRES_AT: expires,
+                        "idp/environment": env,
+                        "idp/copy-of": source,
+                        "idp/copy-from": copy.source_environment,
+                    },
+                    spec={
+                        "type": types[copy.component],
+                        "owner": meta.owner,
+                        "system": meta.system,
+                        "dependsOn": [f"resource:default/{source}"],
+                    },
+                )
+            )
     return entities
 
 

@@ -7,11 +7,14 @@ so each rule can point at the exact YAML node it is about.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic_core import PydanticCustomError
 
 from catalog_service.domain.cron import cron_problem
 
@@ -110,11 +113,53 @@ class SecretRef(_Model):
     key: Annotated[str, Field(min_length=1, max_length=255)] | None = None
 
 
+# The component types a copy can be made of (``copy-database``, docs/self-service.md).
+DATABASE_TYPES = ("postgresql", "mysql")
+UTC_TIME_EXAMPLE = "2026-12-03T09:00:00Z"
+
+
+def _utc_time(value: object) -> datetime:
+    """An ISO 8601 time in UTC (``Z`` or ``+00:00``), quoted or not (YAML reads an unquoted one
+    as a timestamp); anything else is refused with the format expected."""
+    if isinstance(value, str) and "T" in value:
+        with contextlib.suppress(ValueError):
+            value = datetime.fromisoformat(value)
+    if (
+        isinstance(value, datetime)
+        and value.utcoffset() == timedelta(0)
+        and 2000 <= value.year <= 9998
+    ):
+        return value.astimezone(UTC)
+    raise PydanticCustomError(
+        "utc_time", f"must be an ISO 8601 time in UTC such as {UTC_TIME_EXAMPLE}"
+    )
+
+
+def _as_tuple(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, tuple):
+        return value
+    raise PydanticCustomError("list_type", "Input should be a valid list")
+
+
+class DatabaseCopy(_Model):
+    """A copy of one of the application's database components, restored from another
+    environment's database into this environment, until ``expiresAt``."""
+
+    component: Name
+    source_environment: Annotated[str, Field(pattern=DNS_LABEL, max_length=MAX_NAME_LENGTH)] = (
+        Field(alias="from")
+    )
+    expires_at: Annotated[datetime, BeforeValidator(_utc_time)] = Field(alias="expiresAt")
+
+
 class Environment(_Model):
     """What runs in one environment."""
 
     version: Annotated[str, Field(pattern=VERSION)]
     replicas: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    copies: Annotated[tuple[DatabaseCopy, ...], BeforeValidator(_as_tuple)] = ()
 
 
 class ApplicationSpec(_Model):
@@ -201,6 +246,7 @@ def check_application(
                 ),
             )
     yield from _duplicates(("spec", "components"), [c.name for c in spec.components], "name")
+    yield from _copies(app, environments)
     yield from _duplicates(("spec", "secrets"), [s.env for s in spec.secrets], "env")
     for index, name in enumerate(spec.depends_on):
         if name == app.metadata.name:
@@ -251,6 +297,74 @@ def _deployable(app: Application) -> Iterator[tuple[FieldPath, str]]:
 def resource_name(application: str, component: str) -> str:
     """The name of the Resource entity of one of an application's components."""
     return f"{application}-{component}"
+
+
+def copy_resource_name(application: str, component: str, environment: str) -> str:
+    """The name of a database copy's Resource (and of its database): ``<app>-<c>-copy-<env>``."""
+    return f"{application}-{component}-copy-{environment}"
+
+
+def _copies(app: Application, environments: Sequence[str]) -> Iterator[tuple[FieldPath, str]]:
+    """A copy names a database component of this application, from another configured
+    environment the application lists; at most one copy per component and environment."""
+    spec = app.spec
+    for env, environment in spec.environments.items():
+        if environment.copies and spec.type == "vendor":
+            yield (
+                ("spec", "environments", env, "copies"),
+                (
+                    f"spec.environments.{env}.copies: a vendor application deploys its own chart,"
+                    " which cannot restore a copy; copies are for service and etl applications"
+                ),
+            )
+            continue
+        seen: set[str] = set()
+        for index, copy in enumerate(environment.copies):
+            at: FieldPath = ("spec", "environments", env, "copies", index)
+            here = f"spec.environments.{env}.copies[{index}]"
+            for field, message in _copy_problems(app, environments, env, copy, seen):
+                yield (*at, field), f"{here}.{field}: {message}"
+            seen.add(copy.component)
+
+
+def _copy_problems(
+    app: Application, environments: Sequence[str], env: str, copy: DatabaseCopy, seen: set[str]
+) -> Iterator[tuple[str, str]]:
+    spec = app.spec
+    kind = {component.name: component.type for component in spec.components}.get(copy.component)
+    if kind is None:
+        yield "component", f"no component {_quote(copy.component)} in spec.components to copy"
+    elif kind not in DATABASE_TYPES:
+        yield (
+            "component",
+            (
+                f"{_quote(copy.component)} is a {kind}; only a database"
+                f" ({' or '.join(DATABASE_TYPES)}) can be copied"
+            ),
+        )
+    source = copy.source_environment
+    if source == env:
+        yield "from", f"a copy into {env!r} cannot come from {env!r} itself"
+    elif source not in environments or source not in spec.environments:
+        listed = ", ".join(e for e in environments if e in spec.environments)
+        yield (
+            "from",
+            f"{_quote(source)} is not an environment of this application; it lists: {listed}",
+        )
+    if copy.component in seen:
+        yield (
+            "component",
+            f"a second copy of {_quote(copy.component)} in {env!r}; one per environment",
+        )
+    name = copy_resource_name(app.metadata.name, copy.component, env)
+    if len(name) > MAX_NAME_LENGTH:
+        yield (
+            "component",
+            (
+                f"the copy's name {name!r} would be longer than {MAX_NAME_LENGTH} characters;"
+                " shorten the application or component name"
+            ),
+        )
 
 
 def _duplicates(

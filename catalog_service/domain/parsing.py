@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from catalog_service.domain import manifests as m
+from catalog_service.domain.copies import LocatedCopy
 from catalog_service.domain.loading import (
     ProblemList,
     at,
@@ -41,6 +42,7 @@ class ParsedApplication:
     name_at: Position
     depends_on_at: tuple[Position, ...]
     components_at: tuple[Position, ...]
+    copies: tuple[LocatedCopy, ...] = ()  # located at their expiresAt
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,23 @@ def _validate_document(
                 _position(locate(root, ("spec", "components", index, "name")))
                 for index in range(len(application.spec.components))
             ),
+            copies=_located_copies(path, root, application),
         )
+    )
+
+
+def _located_copies(path: str, root: Node, app: m.Application) -> tuple[LocatedCopy, ...]:
+    name = app.metadata.name
+    return tuple(
+        LocatedCopy(
+            name,
+            path,
+            env,
+            copy,
+            *_position(locate(root, ("spec", "environments", env, "copies", index, "expiresAt"))),
+        )
+        for env, environment in app.spec.environments.items()
+        for index, copy in enumerate(environment.copies)
     )
 
 

@@ -54,11 +54,7 @@ def create_app(
         tasks += [migrating] if migrating is not None else []
         # Deliveries' work, also without polling: what an earlier process accepted, too.
         worker = asyncio.create_task(services.webhooks.worker.run())
-        recorder = services.recorder()
-        if poll and recorder is not None and services.github is not None:
-            minutes = services.settings.github.reconcileMinutes
-            reconcile = reconcile_forever(recorder, minutes, services.leases)
-            tasks.append(asyncio.create_task(reconcile))
+        tasks += _jobs(services) if poll else []
         try:
             yield
         finally:
@@ -88,6 +84,19 @@ def create_app(
     install_docs(app)
     app.include_router(api_router)
     return app
+
+
+def _jobs(services: Services) -> list[asyncio.Task[None]]:
+    """The once-only jobs, apart from HTTP: the pull-request reconcile, the copy janitor."""
+    tasks = []
+    recorder = services.recorder()
+    if recorder is not None and services.github is not None:
+        minutes = services.settings.github.reconcileMinutes
+        tasks.append(asyncio.create_task(reconcile_forever(recorder, minutes, services.leases)))
+    if services.janitor is not None:
+        check = services.settings.copies.checkSeconds
+        tasks.append(asyncio.create_task(services.janitor.run_forever(check)))
+    return tasks
 
 
 def app_services(app: FastAPI) -> Services:

@@ -19,6 +19,7 @@ from catalog_service.errors import (
     CatalogError,
     ConfigurationError,
     ConflictError,
+    CopyIntoProtectedError,
     DatabaseError,
     ForbiddenError,
     GitHubError,
@@ -32,6 +33,7 @@ from catalog_service.errors import (
     InvalidRequestError,
     ManifestEditError,
     ManifestInvalidError,
+    NotADatabaseError,
     NotFoundError,
     NotReadyError,
     PayloadTooLargeError,
@@ -46,10 +48,12 @@ logger = logging.getLogger(__name__)
 # Most specific first; the first class an error is an instance of decides.
 STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (AuthenticationError, 401),
+    (CopyIntoProtectedError, 403),
     (ForbiddenError, 403),
     (PayloadTooLargeError, 413),
     (RequestTimeoutError, 408),
     (BusyError, 429),
+    (NotADatabaseError, 400),
     (InvalidRequestError, 400),
     (NotFoundError, 404),
     (ConflictError, 409),

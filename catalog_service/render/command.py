@@ -4,8 +4,9 @@ application in every environment it lists, and write the folder."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from catalog_service.domain import manifests as m
@@ -23,7 +24,7 @@ from catalog_service.domain.deployment import (
     Rendered,
     render_accepted,
 )
-from catalog_service.domain.entities import EntityContext
+from catalog_service.domain.entities import EntityContext, utc_now
 from catalog_service.domain.parsing import MAX_FILE_BYTES, ParsedFile, parse_file
 from catalog_service.domain.problems import Problem
 from catalog_service.ingest.build import build_git_source, git_token
@@ -56,9 +57,13 @@ def render_config(settings: Settings) -> RenderConfig:
     )
 
 
-def render_repository(settings: Settings, out: Path) -> RenderOutcome:
-    revision, catalog, models = read_catalog(settings)
-    rendered, problems = render_catalog(catalog, models, settings, render_config(settings))
+def render_repository(
+    settings: Settings, out: Path, clock: Callable[[], datetime] = utc_now
+) -> RenderOutcome:
+    """``clock``: the time database copies are live at (an expired one renders as nothing)."""
+    now = clock()
+    revision, catalog, models = read_catalog(settings, clock=lambda: now)
+    rendered, problems = render_catalog(catalog, models, settings, render_config(settings), now)
     files = {path: data for item in rendered for path, data in item.files().items()}
     report = write_output(out, files)
     return RenderOutcome(
@@ -71,15 +76,16 @@ def render_catalog(
     models: dict[tuple[str, str], m.Application],
     settings: Settings,
     config: RenderConfig,
+    now: datetime | None = None,
 ) -> tuple[list[Rendered], list[Problem]]:
     accepted = [
         (models[(app.path, app.name)], app.path, app.name_at) for app in catalog.applications
     ]
-    return render_accepted(accepted, settings.environments, config)
+    return render_accepted(accepted, settings.environments, config, now)
 
 
 def read_catalog(
-    settings: Settings,
+    settings: Settings, clock: Callable[[], datetime] = utc_now
 ) -> tuple[str, Catalog, dict[tuple[str, str], m.Application]]:
     """One cold ingest of the branch; also the validated model of each application (which the
     catalog does not keep), by (path, name)."""
@@ -88,7 +94,10 @@ def read_catalog(
         revision = source.fetch()
         entries = sorted(source.list_manifests(revision), key=lambda entry: entry.path)
         context = EntityContext(
-            environments=tuple(settings.environments), links=(), location_prefix="file:/"
+            environments=tuple(settings.environments),
+            links=(),
+            location_prefix="file:/",
+            clock=clock,
         )
         models: dict[tuple[str, str], m.Application] = {}
         files = list(_compile(source, entries, context, models))

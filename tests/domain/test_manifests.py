@@ -893,7 +893,7 @@ spec:
 """,
         [
             "apps/app.yaml:8:27: spec.environments.dev.image: unknown field;"
-            " known fields here: version, replicas",
+            " known fields here: version, replicas, copies",
             "apps/app.yaml:9:5: spec.environments.prod.version is required",
         ],
         id="environment-fields",

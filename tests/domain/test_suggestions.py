@@ -12,7 +12,11 @@ def test_keys_at_each_depth_by_their_spelling_in_yaml() -> None:
     assert "dependsOn" in keys_at(m.Application, ("spec",))
     assert keys_at(m.Application, ("spec", "components", 3)) == ["name", "type"]
     # A mapping's keys are names of the user's (environments), not fields.
-    assert keys_at(m.Application, ("spec", "environments", "qa")) == ["version", "replicas"]
+    assert keys_at(m.Application, ("spec", "environments", "qa")) == [
+        "version",
+        "replicas",
+        "copies",
+    ]
     assert keys_at(m.Application, ("spec", "type")) == []
     assert keys_at(m.Application, ("nowhere",)) == []
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +27,8 @@ from catalog_service.actions.refusals import record_refusal
 from catalog_service.actions.requester import Requester
 from catalog_service.actions.schemas import (
     ActionResult,
+    CopyDatabaseInput,
+    CopyDatabaseResult,
     CreateApplicationInput,
     PromoteImageInput,
     SetVersionInput,
@@ -125,7 +127,9 @@ class Caller:
     identity: VerifiedIdentity | None
     trusted_token: bool
 
-    def requester(self, request: CreateApplicationInput | PromoteImageInput) -> Requester:
+    def requester(
+        self, request: CreateApplicationInput | PromoteImageInput | CopyDatabaseInput
+    ) -> Requester:
         return Requester.of(request, self.identity, trusted_token=self.trusted_token)
 
 
@@ -213,13 +217,34 @@ async def set_version(
     return await _in_action_pool(services, http, lambda: actions.set_version(request))
 
 
-async def _in_action_pool(
-    services: Services, http: Request, action: Callable[[], ActionResult]
-) -> ActionResult:
+@router.post(
+    "/api/v1/actions/copy-database",
+    response_model=CopyDatabaseResult,
+    responses=_ERRORS,
+    dependencies=[TokenRequired],
+    summary="Copy a database into another environment until it expires, as a pull request",
+)
+async def copy_database(
+    request: CopyDatabaseInput,
+    actions: Actions,
+    asking: CallerDep,
+    services: ServicesDep,
+    http: Request,
+) -> CopyDatabaseResult:
+    """Adds ``spec.environments.<to>.copies: [{component, from, expiresAt}]``; the platform
+    removes it once ``expiresAt`` passed. Never into the last environment or a protected one."""
+    requester = asking.requester(request)  # refused here (403): audited by the route class
+    return await _in_action_pool(services, http, lambda: actions.copy_database(request, requester))
+
+
+R = TypeVar("R", bound=ActionResult)
+
+
+async def _in_action_pool(services: Services, http: Request, action: Callable[[], R]) -> R:
     """The action in the actions' own pool (it may wait on git and GitHub for minutes); no
     turn in time is a 429, audited as a refusal by the route class."""
 
-    def run() -> ActionResult:
+    def run() -> R:
         http.state.action_audited = True  # from here on the action audits the call itself
         return action()
 

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from catalog_service.domain.catalog import copy_warnings
 from catalog_service.domain.parsing import MAX_FILE_BYTES
+from catalog_service.domain.problems import Problem
 from catalog_service.http.bodies import accepts_gzip, serve_encoded, stream
 from catalog_service.http.deps import (
     CurrentSnapshot,
@@ -98,6 +100,11 @@ async def problems(request: Request, services: ServicesDep) -> Response:
         "heldBack": held.model_dump() if held else None,
         "sourceError": ingestor.last_error,
     }
+    warnings = copy_warnings(current.catalog, services.clock())
+    if warnings:  # time-dependent: not in the snapshot's rendered list, merged here
+        found = sorted([*current.catalog.problems, *warnings], key=_place)
+        body = {"revision": current.revision, "problems": [p.to_json() for p in found], **ending}
+        return JSONResponse(body, headers={"Vary": "Accept-Encoding", "Cache-Control": "no-cache"})
     tail = b"," + json.dumps(ending, ensure_ascii=False, separators=(",", ":"))[1:].encode()
     head = current.problems_head
     headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
@@ -105,6 +112,10 @@ async def problems(request: Request, services: ServicesDep) -> Response:
         headers["Content-Encoding"] = "gzip"
         return stream(request, [head.gzip, head.gzip_ending(tail)], "application/json", headers)
     return stream(request, [head.body, tail], "application/json", headers)
+
+
+def _place(problem: Problem) -> tuple[str, int, int]:
+    return problem.path, problem.line, problem.column
 
 
 @router.post(

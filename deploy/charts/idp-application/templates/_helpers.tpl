@@ -72,3 +72,24 @@ restartPolicy: {{ .Values.cronJob.restartPolicy }}
 containers:
   {{- include "idp-application.container" . | nindent 2 }}
 {{- end }}
+
+{{/* The restore of a PostgreSQL copy: the copy's database made anew on the target server (the
+same server, another database: COPY_DATABASE), then the source dumped into it. */}}
+{{- define "idp-application.restore.postgresql" -}}
+set -eu
+base="${TARGET_DATABASE_URL%%\?*}"
+query="${TARGET_DATABASE_URL#"$base"}"
+copy_url="${base%/*}/${COPY_DATABASE}${query}"
+psql "$TARGET_DATABASE_URL" -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"${COPY_DATABASE}\"" -c "CREATE DATABASE \"${COPY_DATABASE}\""
+pg_dump --format=custom --no-owner --no-acl "$SOURCE_DATABASE_URL" | pg_restore --no-owner --no-acl --exit-on-error --dbname="$copy_url"
+{{- end }}
+
+{{/* The restore of a MySQL copy: URLs mysql://user:password@host:port/database. */}}
+{{- define "idp-application.restore.mysql" -}}
+set -eu
+parse() { url="${1#*://}"; creds="${url%%@*}"; rest="${url#*@}"; user="${creds%%:*}"; pass="${creds#*:}"; hostport="${rest%%/*}"; db="${rest#*/}"; db="${db%%\?*}"; host="${hostport%%:*}"; port="${hostport#*:}"; [ "$port" = "$hostport" ] && port=3306; }
+parse "$SOURCE_DATABASE_URL"; s_user="$user"; s_pass="$pass"; s_host="$host"; s_port="$port"; s_db="$db"
+parse "$TARGET_DATABASE_URL"
+MYSQL_PWD="$pass" mysql -h "$host" -P "$port" -u "$user" -e "DROP DATABASE IF EXISTS \`${COPY_DATABASE}\`; CREATE DATABASE \`${COPY_DATABASE}\`"
+MYSQL_PWD="$s_pass" mysqldump -h "$s_host" -P "$s_port" -u "$s_user" --single-transaction --routines --triggers "$s_db" | MYSQL_PWD="$pass" mysql -h "$host" -P "$port" -u "$user" "$COPY_DATABASE"
+{{- end }}
