@@ -9,11 +9,12 @@ from typing import Literal, get_args
 
 # The self-service actions (docs/architecture.md §6.4): the path of POST
 # /api/v1/actions/{action}, the audit rows' `action`, the `action` label of idp_actions_total.
-ActionName = Literal["create-application", "promote-image", "set-version"]
+ActionName = Literal["create-application", "promote-image", "set-version", "restart-application"]
 ACTION_NAMES: tuple[ActionName, ...] = get_args(ActionName)
 CREATE_APPLICATION: ActionName = "create-application"
 PROMOTE_IMAGE: ActionName = "promote-image"
 SET_VERSION: ActionName = "set-version"
+RESTART_APPLICATION: ActionName = "restart-application"
 
 # How an action call ended: the audit rows' `outcome` (a check constraint) and the metric's label.
 ActionOutcome = Literal["succeeded", "failed", "rejected"]

@@ -17,7 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog_service.actions.schemas import CreateApplicationInput, PromoteImageInput
+from catalog_service.actions.schemas import (
+    CreateApplicationInput,
+    PromoteImageInput,
+    RestartApplicationInput,
+)
 from catalog_service.errors import ForbiddenError
 from catalog_service.identity.verifier import VerifiedIdentity
 
@@ -34,7 +38,7 @@ class Requester:
     @classmethod
     def of(
         cls,
-        request: CreateApplicationInput | PromoteImageInput,
+        request: CreateApplicationInput | PromoteImageInput | RestartApplicationInput,
         identity: VerifiedIdentity | None,
         *,
         trusted_token: bool,
@@ -58,8 +62,10 @@ def check_protected(
     protected: Mapping[str, Sequence[str]],
     *,
     what: str = "promote into it",
+    setting: str = "promotion.protected",
 ) -> None:
-    """403 unless ``requester`` may write into every protected environment of ``targets``."""
+    """403 unless ``requester`` may write into every protected environment of ``targets``
+    (``protected``: the ``setting`` named in the message, promotion's or restart's)."""
     for target in targets:
         allowed = protected.get(target)
         if allowed is None:
@@ -73,7 +79,7 @@ def check_protected(
         if not requester.refs & set(allowed):
             groups = (
                 " (the Backstage token names its user only, not the user's groups: list the"
-                " user in promotion.protected)"
+                f" user in {setting})"
                 if requester.limited and any(not ref.startswith("user:") for ref in allowed)
                 else ""
             )

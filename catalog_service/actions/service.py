@@ -32,10 +32,13 @@ from catalog_service.actions.plans import (
     plan_set_version,
 )
 from catalog_service.actions.requester import Requester
+from catalog_service.actions.restart import Restarter
 from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
     PromoteImageInput,
+    RestartApplicationInput,
+    RestartResult,
     SetVersionInput,
 )
 from catalog_service.db import Database, audit
@@ -76,6 +79,7 @@ class ActionService:
     writer: GitWriter
     github: GitHubClient | None = None
     repository: str | None = None  # owner/name on GitHub, for pull requests
+    restarter: Restarter | None = None  # restart-application; default: without Argo CD
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,6 +105,17 @@ class ActionService:
             return plan_set_version(request, self.settings, snap.catalog, reader)
 
         return self._audited("set-version", request, plan)
+
+    def __post_init__(self) -> None:
+        if self.restarter is None:
+            self.restarter = Restarter(self.settings, self.database, self.snapshot, None, redact)
+
+    def restart_application(
+        self, request: RestartApplicationInput, requester: Requester
+    ) -> RestartResult:
+        """Through Argo CD, not git: catalog_service/actions/restart.py."""
+        assert self.restarter is not None
+        return self.restarter.restart(request, requester)
 
     def close(self) -> None:
         """At shutdown: kill the writer's git processes (a push in flight does not land later)."""

@@ -13,6 +13,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog_service.errors import (
+    ArgoCDApplicationMissingError,
+    ArgoCDError,
+    ArgoCDNotConfiguredError,
+    ArgoCDUnavailableError,
     AuthenticationError,
     BranchMovedError,
     BusyError,
@@ -32,6 +36,7 @@ from catalog_service.errors import (
     InvalidRequestError,
     ManifestEditError,
     ManifestInvalidError,
+    NoDeploymentError,
     NotFoundError,
     NotReadyError,
     PayloadTooLargeError,
@@ -52,6 +57,8 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (BusyError, 429),
     (InvalidRequestError, 400),
     (NotFoundError, 404),
+    (ArgoCDApplicationMissingError, 409),
+    (NoDeploymentError, 409),
     (ConflictError, 409),
     (ManifestEditError, 422),
     (ManifestInvalidError, 422),
@@ -69,6 +76,9 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (GitHubRateLimitError, 503),
     (GitHubUnavailableError, 503),
     (GitHubError, 502),
+    (ArgoCDUnavailableError, 503),
+    (ArgoCDNotConfiguredError, 503),
+    (ArgoCDError, 502),
     (ConfigurationError, 500),
     (CatalogError, 500),
 )

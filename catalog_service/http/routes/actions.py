@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -29,6 +29,8 @@ from catalog_service.actions.schemas import (
     ActionResult,
     CreateApplicationInput,
     PromoteImageInput,
+    RestartApplicationInput,
+    RestartResult,
     SetVersionInput,
 )
 from catalog_service.actions.service import ACTIONS, ActionService
@@ -55,6 +57,7 @@ from catalog_service.identity.verifier import VerifiedIdentity
 from catalog_service.service import Services
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+Result = TypeVar("Result", ActionResult, RestartResult)
 
 
 class AuditedActionRoute(APIRoute):
@@ -125,7 +128,9 @@ class Caller:
     identity: VerifiedIdentity | None
     trusted_token: bool
 
-    def requester(self, request: CreateApplicationInput | PromoteImageInput) -> Requester:
+    def requester(
+        self, request: CreateApplicationInput | PromoteImageInput | RestartApplicationInput
+    ) -> Requester:
         return Requester.of(request, self.identity, trusted_token=self.trusted_token)
 
 
@@ -213,13 +218,35 @@ async def set_version(
     return await _in_action_pool(services, http, lambda: actions.set_version(request))
 
 
+@router.post(
+    "/api/v1/actions/restart-application",
+    response_model=RestartResult,
+    responses=_ERRORS,
+    dependencies=[TokenRequired],
+    summary="Restart an application: Argo CD's restart of each Deployment in one environment",
+)
+async def restart_application(
+    request: RestartApplicationInput,
+    actions: Actions,
+    asking: CallerDep,
+    services: ServicesDep,
+    http: Request,
+) -> RestartResult:
+    """Reads the Argo CD application's resource tree (``argocd.applicationName``) and runs the
+    resource action ``restart`` on each Deployment in it; ``restart.protected`` applies."""
+    requester = asking.requester(request)  # refused here (403): audited by the route class
+    return await _in_action_pool(
+        services, http, lambda: actions.restart_application(request, requester)
+    )
+
+
 async def _in_action_pool(
-    services: Services, http: Request, action: Callable[[], ActionResult]
-) -> ActionResult:
+    services: Services, http: Request, action: Callable[[], Result]
+) -> Result:
     """The action in the actions' own pool (it may wait on git and GitHub for minutes); no
     turn in time is a 429, audited as a refusal by the route class."""
 
-    def run() -> ActionResult:
+    def run() -> Result:
         http.state.action_audited = True  # from here on the action audits the call itself
         return action()
 
