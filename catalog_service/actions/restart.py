@@ -104,9 +104,10 @@ class Restarter:
         if snap is None:
             raise NotReadyError("no catalog yet: the first ingest has not finished")
         app = self.index.get(snap.catalog, request.application)
-        if app is None:
+        if app is None and request.application not in snap.catalog.declared:
             raise NotFoundError(f"no application named {request.application!r} in the catalog")
-        listed = versions_of(app)
+        # Declared but refused for a problem: it may run all the same, so it may be restarted.
+        listed = versions_of(app) if app is not None else {request.environment: ""}
         if request.environment not in listed:
             raise NotFoundError(
                 f"{request.application!r} does not run in {request.environment!r}: its manifest"

@@ -114,7 +114,15 @@ class StatusService:
             raise NotReadyError("no catalog yet: the first ingest has not finished")
         app = self.index.get(catalog, name)
         if app is None:
-            raise NotFoundError(f"no application named {name!r} in the catalog")
+            declared = catalog.declared.get(name)
+            raise NotFoundError(
+                f"no application named {name!r} in the catalog"
+                + (
+                    f" ({declared} declares it, with errors: see /api/v1/problems)"
+                    if declared
+                    else ""
+                )
+            )
         versions = versions_of(app)
         names = {env: argocd_name(self.settings, name, env) for env in versions}
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -159,7 +159,8 @@ class ArgoCDDouble(ServedInThread):
         self.apps: dict[str, App] = {}
         self.requests: list[Recorded] = []
         self.restarted: list[tuple[str, str, str, str]] = []  # app, namespace, name, v2 or v1
-        self.failures: dict[str, deque[Reply]] = defaultdict(deque)  # handler -> replies
+        # handler -> the next replies (None: answered as usual)
+        self.failures: dict[str, deque[Reply | None]] = defaultdict(deque)
         self.delay = 0.0  # seconds before every answer (a slow Argo CD)
         self.v2 = True  # False: an Argo CD before 3.1, which has no v2 action endpoint
         self.older_status = 404  # what that older Argo CD answers to the v2 endpoint
@@ -177,10 +178,15 @@ class ArgoCDDouble(ServedInThread):
             app = self.apps[name] = App(name, list(nodes), **fields)
             return app
 
-    def fail(self, handler: str, status: int, message: str, *, times: int = 1) -> None:
-        """The next ``times`` requests to ``handler`` (e.g. ``get_tree``) answer this error."""
+    def fail(
+        self, handler: str, status: int, message: str, *, times: int = 1, after: int = 0
+    ) -> None:
+        """``times`` requests to ``handler`` (e.g. ``get_tree``) answer this error, once
+        ``after`` more have been answered as usual."""
         with self.lock:
-            self.failures[handler].extend(gateway_error(status, message) for _ in range(times))
+            queued = self.failures[handler]
+            queued.extend([None] * after)
+            queued.extend(gateway_error(status, message) for _ in range(times))
 
     def restarts(self) -> list[tuple[str, str, str]]:
         """(application, namespace, name) of every Deployment restarted, in order."""
@@ -205,8 +211,9 @@ class ArgoCDDouble(ServedInThread):
                     return gateway_error(self.older_status, "Not Found")
                 with self.lock:
                     queued = self.failures[handler]
-                    if queued:
-                        return queued.popleft()
+                    failure = queued.popleft() if queued else None
+                    if failure is not None:
+                        return failure
                     app = self.apps.get(unquote(found["name"]))
                     if app is None:
                         name = unquote(found["name"])
