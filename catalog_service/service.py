@@ -203,15 +203,16 @@ def build_services(
         github=github,
         leases=leases,
         argocd=argocd,
-        application_status=StatusService(settings.argocd, argocd, lambda: _catalog_of(served)),
+        application_status=StatusService(settings.argocd, argocd, lambda: _catalog_of(ingestor)),
         identity=BackstageTokenVerifier(settings.auth.backstage)
         if settings.auth.backstage
         else None,
     )
 
 
-def _catalog_of(served: ServedSnapshot) -> Catalog | None:
-    current = served.get()
+def _catalog_of(ingestor: Ingestor) -> Catalog | None:
+    """The newest applied catalog (as the actions read it; rendering its bodies is not needed)."""
+    current = ingestor.snapshot
     return current.catalog if current is not None else None
 
 
