@@ -14,7 +14,8 @@ from tests.support.argocd_double import crash_looping, deployment, node
 
 
 def test_a_tree_that_is_not_one_reads_as_empty() -> None:
-    for body in (None, [], "nodes", {"nodes": "x"}, {"nodes": None}, {}):
+    bodies: list[object] = [None, [], "nodes", {"nodes": "x"}, {"nodes": None}, {}]
+    for body in bodies:
         tree = read_tree(body)
         assert tree.deployments == () and tree.unhealthy_pods == ()
 
