@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 APPLICATION_NAME_PLACEHOLDERS = ("{application}", "{environment}")
 DEFAULT_APPLICATION_NAME = "{application}-{environment}"  # the name `render` writes
+ARGOCD_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")  # a Kubernetes object's name
 
 
 class ArgoCDApiSettings(BaseModel):
@@ -66,6 +67,12 @@ class ArgoCDApiSettings(BaseModel):
                 )
         if "{application}" not in placeholders:
             raise ValueError("the name must contain {application}: one per application")
+        example = application_name(template, "app", "env")
+        if not ARGOCD_NAME.fullmatch(example) or len(example) > 253:
+            raise ValueError(
+                "the name must give an Argo CD application name: lower-case letters, digits,"
+                " '-' and '.', starting and ending with a letter or digit"
+            )
         return template
 
     def application_name(self, application: str, environment: str) -> str:

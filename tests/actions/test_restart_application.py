@@ -3,6 +3,7 @@ each test on SQLite and PostgreSQL (the audit)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ from tests.actions.conftest import ALICE, AUTH, Harness, HarnessFactory
 from tests.actions.test_promote_image import APP, PATH
 from tests.support.argocd_double import TOKEN, ArgoCDDouble, crash_looping, deployment, node
 from tests.support.repos import GitOpsRepo
-from tests.support.servers import free_port
+from tests.support.servers import HangingServer, free_port
 
 BOB = "user:default/bob"
 PLATFORM = "group:default/team-platform"
@@ -154,6 +155,20 @@ def test_argocd_refusing_or_away_is_502_or_503_with_its_message_and_a_failed_row
     status, code, message = _error(_restart(down))
     assert (status, code) == (503, "argocd_unavailable")
     assert down.audit()[0]["outcome"] == "failed"
+
+
+def test_argocd_hanging_is_a_503_within_the_timeout_and_audited(
+    gitops: GitOpsRepo, harness: HarnessFactory, hanging_server: HangingServer
+) -> None:
+    _seed(gitops)
+    url = hanging_server.url.removesuffix("/gitops.git")
+    h = harness(**_argocd(url, timeoutSeconds=0.5))
+    started = time.monotonic()
+    status, code, message = _error(_restart(h))
+    assert time.monotonic() - started < 3
+    assert (status, code) == (503, "argocd_unavailable")
+    assert "did not answer within 0.5 s" in message
+    assert h.audit()[0]["outcome"] == "failed"
 
 
 def test_without_argocd_the_action_says_it_is_not_configured(

@@ -40,6 +40,8 @@ def test_the_token_comes_from_the_environment_and_is_never_shown(
         ({"url": "https://cd.example.com?x=1"}, "must not hold a query"),
         ({"url": "https://cd", "applicationName": "{name}-{environment}"}, "{name}"),
         ({"url": "https://cd", "applicationName": "{environment}"}, "must contain {application}"),
+        ({"url": "https://cd", "applicationName": "team/{application}"}, "an Argo CD"),
+        ({"url": "https://cd", "applicationName": "{application}_{environment}"}, "an Argo CD"),
         ({"url": "https://cd", "timeoutSeconds": 0}, "argocd.timeoutSeconds"),
         ({"url": "https://cd", "statusCacheSeconds": -1}, "argocd.statusCacheSeconds"),
         ({"url": "https://cd", "token": "two words"}, "the token must be one word"),

@@ -19,7 +19,7 @@ from catalog_service.service import build_ingestor
 from tests.actions.test_restart_application import _seed
 from tests.support.argocd_double import TOKEN, ArgoCDDouble, crash_looping, deployment, pod
 from tests.support.repos import GitOpsRepo
-from tests.support.servers import free_port
+from tests.support.servers import HangingServer, free_port
 from tests.support.settings import SettingsFactory
 
 APP = "payments-api"
@@ -185,6 +185,19 @@ def test_argocd_down_or_slow_answers_git_s_view_with_why_never_an_error(
     refused = serve(argocd_double.url).get(f"/api/v1/applications/{APP}/status").json()
     assert refused["argocd"]["state"] == "unavailable"
     assert "answered 401" in refused["argocd"]["message"]
+
+
+def test_argocd_accepting_and_never_answering_costs_each_request_the_timeout_only(
+    serve: Serve, hanging_server: HangingServer
+) -> None:
+    client = serve(hanging_server.url.removesuffix("/gitops.git"), timeoutSeconds=0.5)
+    for _ in range(3):
+        started = time.monotonic()
+        response = client.get(f"/api/v1/applications/{APP}/status")
+        assert time.monotonic() - started < 2.5
+        assert response.status_code == 200
+        assert response.json()["argocd"]["state"] == "unavailable"
+    assert _status_service(client).fetches == 1  # the failure is cached like an answer
 
 
 def test_an_environment_argocd_does_not_have_has_no_sync_or_health(

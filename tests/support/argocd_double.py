@@ -283,6 +283,7 @@ class ArgoCDDouble(ServedInThread):
 def _handler(double: ArgoCDDouble) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as Argo CD's server
+        disable_nagle_algorithm = True  # headers and body leave at once (no 40 ms ACK wait)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
