@@ -5,6 +5,7 @@ view alone, saying why, when Argo CD is not configured, down or slow."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog_service.argocd.status import STALE_SECONDS, StatusService
+from catalog_service.argocd.status import STALE_SECONDS, LiveCopy, StatusService
 from catalog_service.http.app import create_app
 from catalog_service.service import build_ingestor
 from tests.actions.test_restart_application import _seed
@@ -210,6 +211,20 @@ def test_an_environment_argocd_does_not_have_has_no_sync_or_health(
         ("dev", "Healthy"),
         ("staging", None),
         ("prod", None),
+    ]
+
+
+def test_live_copies_plug_in_per_environment(serve: Serve) -> None:
+    client = serve(None)
+    expires = dt.datetime(2026, 12, 3, 9, tzinfo=dt.UTC)
+    _status_service(client).copies = lambda app, now: {
+        "staging": [LiveCopy("orders-db", "prod", expires)]
+    }
+    body = client.get(f"/api/v1/applications/{APP}/status").json()
+    assert [env["copies"] for env in body["environments"]] == [
+        [],
+        [{"component": "orders-db", "from": "prod", "expiresAt": "2026-12-03T09:00:00Z"}],
+        [],
     ]
 
 
