@@ -7,7 +7,8 @@ application at a time however many requests ask (they wait for the same one). Pa
 an observation up to ``STALE_SECONDS`` old is answered at once while a new one is fetched, so
 a busy entity page never waits on Argo CD; an older one, or none, is waited for, at most
 ``argocd.timeoutSeconds``. Argo CD down or slow is never an error here: git's view, with
-``argocd.state = "unavailable"`` and why. Without ``argocd:``, git's view and "not-configured".
+``argocd.state = "unavailable"`` and why, at once for ``BACKOFF_SECONDS`` after Argo CD was found
+unreachable. Without ``argocd:``, git's view and "not-configured".
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.versions import ApplicationIndex, versions_of
 from catalog_service.errors import (
     ArgoCDApplicationMissingError,
+    ArgoCDUnavailableError,
     CatalogError,
     NotFoundError,
     NotReadyError,
@@ -34,6 +36,9 @@ from catalog_service.errors import (
 
 State = Literal["ok", "not-configured", "unavailable"]
 STALE_SECONDS = 60.0  # an observation this old is still answered at once (and refreshed)
+# Argo CD found unreachable or too slow: for this long no new fetch is started (every page asks
+# at once and is answered git's view at once, instead of queueing behind calls that time out).
+BACKOFF_SECONDS = 10.0
 MAX_CACHED = 20_000  # applications whose observation is kept
 FETCH_THREADS = 16
 
@@ -104,6 +109,7 @@ class StatusService:
     fetches: int = 0  # observations fetched from Argo CD so far (the tests count them)
     _cache: dict[str, Observation] = field(default_factory=dict)
     _inflight: dict[str, asyncio.Task[Observation]] = field(default_factory=dict)
+    _down: tuple[float, str] | None = None  # (until, why): Argo CD unreachable lately
     _threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(FETCH_THREADS, "argocd-status")
     )
@@ -164,12 +170,16 @@ class StatusService:
         assert self.settings is not None
         cached = self._cache.get(name)
         age = self.clock() - cached.at if cached is not None else None
+        down = self._down if self._down and self.clock() < self._down[0] else None
         if cached is not None and cached.names == names and age is not None:
             if age < self.settings.statusCacheSeconds:
                 return cached
             if age < STALE_SECONDS:
-                self._fetch(name, names)  # in the background; this request answers at once
+                if down is None:
+                    self._fetch(name, names)  # in the background; this answers at once
                 return cached
+        if down is not None:
+            return self._unavailable(names, down[1])
         task = self._fetch(name, names)
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.settings.timeoutSeconds + 1)
@@ -215,6 +225,8 @@ class StatusService:
             for result in (state, tree):
                 if isinstance(result, ArgoCDApplicationMissingError):
                     continue  # that environment's sync and health stay null
+                if isinstance(result, ArgoCDUnavailableError):
+                    self._down = (self.clock() + BACKOFF_SECONDS, result.message)
                 if isinstance(result, CatalogError):
                     problems.append(result.message)
                 elif isinstance(result, BaseException):

@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog_service.argocd.status import STALE_SECONDS, LiveCopy, StatusService
+from catalog_service.argocd.status import (
+    BACKOFF_SECONDS,
+    STALE_SECONDS,
+    LiveCopy,
+    StatusService,
+)
 from catalog_service.http.app import create_app
 from catalog_service.service import build_ingestor
 from tests.actions.test_restart_application import _seed
@@ -199,6 +204,31 @@ def test_argocd_accepting_and_never_answering_costs_each_request_the_timeout_onl
         assert response.status_code == 200
         assert response.json()["argocd"]["state"] == "unavailable"
     assert _status_service(client).fetches == 1  # the failure is cached like an answer
+
+
+def test_argocd_found_down_is_not_asked_again_for_a_while(
+    serve: Serve, argocd_double: ArgoCDDouble
+) -> None:
+    _crashing(argocd_double)
+    argocd_double.delay = 2
+    service = _status_service(serve(argocd_double.url, timeoutSeconds=0.2))
+    now = [1000.0]
+    service.clock = lambda: now[0]
+    assert asyncio.run(service.status(APP)).state == "unavailable"
+    argocd_double.delay = 0
+    now[0] += BACKOFF_SECONDS - 1  # past the cache, still within the back-off
+    answer = asyncio.run(service.status(APP))
+    assert answer.state == "unavailable" and "did not answer within 0.2 s" in (answer.message or "")
+    assert service.fetches == 1
+    now[0] += 2  # the back-off is over: asked again, behind the answer
+
+    async def later() -> str:
+        assert (await service.status(APP)).state == "unavailable"  # at once, as before
+        await asyncio.sleep(0.5)
+        return (await service.status(APP)).state
+
+    assert asyncio.run(later()) == "ok"
+    assert service.fetches == 2
 
 
 def test_an_environment_argocd_does_not_have_has_no_sync_or_health(
