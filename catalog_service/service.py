@@ -136,7 +136,7 @@ def build_services(
     if ingestor is None:
         ingestor = build_ingestor(settings, github)
     if argocd is None and settings.argocd is not None:
-        argocd = HttpArgoCD(settings.argocd)
+        argocd = HttpArgoCD(settings.argocd, app_namespace=_app_namespace(settings))
     database = database or Database(settings.database.url)
     served = ServedSnapshot(ingestor)
     metrics = ServiceMetrics.for_ingest(ingestor, database)
@@ -208,6 +208,15 @@ def build_services(
         if settings.auth.backstage
         else None,
     )
+
+
+ARGOCD_NAMESPACE = "argocd"  # Argo CD's own namespace, where its Applications live by default
+
+
+def _app_namespace(settings: Settings) -> str | None:
+    """Where render puts the Applications, when that is not Argo CD's usual namespace."""
+    namespace = settings.render.argocd.namespace
+    return namespace if namespace != ARGOCD_NAMESPACE else None
 
 
 def _catalog_of(ingestor: Ingestor) -> Catalog | None:

@@ -54,9 +54,16 @@ class HttpArgoCD:
     """Argo CD's REST API over httpx; safe to share between threads (one connection pool)."""
 
     def __init__(
-        self, settings: ArgoCDApiSettings, *, transport: httpx.BaseTransport | None = None
+        self,
+        settings: ArgoCDApiSettings,
+        *,
+        app_namespace: str | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """``app_namespace``: where the Applications live when not in Argo CD's own namespace
+        (``render.argocd.namespace``), sent as Argo CD's ``appNamespace``; None: Argo CD's."""
         self.url = settings.url
+        self._where = {"appNamespace": app_namespace} if app_namespace else {}
         self.timeout = settings.timeoutSeconds
         self._client = httpx.Client(
             base_url=settings.url,
@@ -90,6 +97,7 @@ class HttpArgoCD:
                 "group": resource.group,
                 "kind": resource.kind,
                 "action": RESTART,
+                **self._where,
             }
             response = self._send("POST", f"{path}/v2", what, json_body=body)
             if response.status_code not in OLDER_ARGOCD:
@@ -101,6 +109,7 @@ class HttpArgoCD:
             "version": resource.version,
             "group": resource.group,
             "kind": resource.kind,
+            **self._where,
         }
         response = self._send("POST", path, what, json_body=RESTART, params=params)
         self._check(response, name, what)
@@ -114,7 +123,7 @@ class HttpArgoCD:
 
     def _get(self, name: str, suffix: str, what: str) -> Any:
         path = f"/api/v1/applications/{quote(name, safe='')}{suffix}"
-        response = self._send("GET", path, what)
+        response = self._send("GET", path, what, params=self._where or None)
         self._check(response, name, what)
         try:
             return json.loads(response.content)

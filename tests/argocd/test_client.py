@@ -129,6 +129,25 @@ def test_an_older_argocd_without_the_v2_endpoint_gets_the_one_it_has(
     }
 
 
+@pytest.mark.parametrize("v2", [True, False])
+def test_applications_outside_argocds_namespace_are_asked_for_with_their_namespace(
+    argocd_double: ArgoCDDouble, v2: bool
+) -> None:
+    argocd_double.v2 = v2
+    argocd_double.add_app(APP, deployment("api", "payments"), namespace="argocd-apps")
+    with pytest.raises(ArgoCDApplicationMissingError):
+        _client(argocd_double.url).resource_tree(APP)  # looked for in Argo CD's own
+    client = HttpArgoCD(
+        ArgoCDApiSettings(url=argocd_double.url, token=SecretStr(TOKEN)),
+        app_namespace="argocd-apps",
+    )
+    assert client.application(APP).sync == "Synced"
+    [deployment_ref] = client.resource_tree(APP).deployments
+    client.restart(APP, deployment_ref)
+    assert argocd_double.restarts() == [(APP, "payments", "api")]
+    client.close()
+
+
 def test_a_wrong_token_is_a_502_quoting_argocd_and_never_the_token(
     argocd_double: ArgoCDDouble,
 ) -> None:

@@ -116,6 +116,7 @@ class App:
     sync: str = "Synced"
     health: str = "Healthy"
     project: str = "default"
+    namespace: str = "argocd"  # where the Application lives (Argo CD's own by default)
     restarted: dict[tuple[str, str], str] = field(default_factory=dict)  # (ns, name) -> at
 
 
@@ -215,6 +216,8 @@ class ArgoCDDouble(ServedInThread):
                     if failure is not None:
                         return failure
                     app = self.apps.get(unquote(found["name"]))
+                    if app is not None and app.namespace != _app_namespace(request):
+                        app = None  # Argo CD looks in its own namespace unless told otherwise
                     if app is None:
                         name = unquote(found["name"])
                         return gateway_error(404, f'applications.argoproj.io "{name}" not found')
@@ -226,7 +229,7 @@ class ArgoCDDouble(ServedInThread):
         return Reply(
             200,
             {
-                "metadata": {"name": app.name, "namespace": "argocd"},
+                "metadata": {"name": app.name, "namespace": app.namespace},
                 "spec": {"project": app.project},
                 "status": {
                     "sync": {"status": app.sync, "revision": "0" * 40},
@@ -278,6 +281,11 @@ class ArgoCDDouble(ServedInThread):
         self.restarted.append((app.name, namespace, name, endpoint))
         target.setdefault("annotations", {})[RESTARTED_AT] = at  # what the action's Lua sets
         return Reply(200, {})
+
+
+def _app_namespace(request: Recorded) -> str:
+    body = request.body if isinstance(request.body, dict) else {}
+    return str(body.get("appNamespace") or request.query.get("appNamespace") or "argocd")
 
 
 def _handler(double: ArgoCDDouble) -> type[BaseHTTPRequestHandler]:
