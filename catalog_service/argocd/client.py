@@ -128,7 +128,10 @@ class HttpArgoCD:
         try:
             return json.loads(response.content)
         except ValueError:
-            raise ArgoCDError(f"Argo CD answered {what} of {name!r} with no JSON") from None
+            raise ArgoCDError(
+                f"Argo CD's answer to {what} of {name!r} is not JSON: is argocd.url Argo CD's"
+                " own address, not a login page or a proxy in front of it?"
+            ) from None
 
     def _send(
         self,

@@ -191,6 +191,22 @@ def test_a_5xx_is_a_502_with_argocds_message(
     assert caught.value.message.endswith(": rpc error: code = Unavailable desc = repo-server down")
 
 
+def test_a_proxy_s_html_page_instead_of_argocd_is_a_502_that_says_so(
+    argocd_double: ArgoCDDouble, client: HttpArgoCD
+) -> None:
+    argocd_double.add_app(APP, deployment("api", "payments"))
+    argocd_double.answer_raw("get_tree", 200, b"<html><body>Sign in with SSO</body></html>")
+    with pytest.raises(ArgoCDError) as caught:
+        client.resource_tree(APP)
+    assert caught.value.message.startswith(
+        f"Argo CD's answer to read the resource tree of {APP!r} is not JSON: is argocd.url"
+    )
+    argocd_double.answer_raw("get_tree", 502, b"<html>\n<h1>502   Bad Gateway</h1>\n</html>")
+    with pytest.raises(ArgoCDError) as caught:
+        client.resource_tree(APP)
+    assert caught.value.message.endswith(": <html> <h1>502 Bad Gateway</h1> </html>")
+
+
 def test_an_application_argocd_does_not_have_is_a_409_that_says_what_to_check(
     client: HttpArgoCD,
 ) -> None:

@@ -133,6 +133,7 @@ class Recorded:
 class Reply:
     status: int
     body: Any
+    raw: bytes | None = None  # sent as is (text/html) instead of ``body`` as JSON
 
 
 def gateway_error(status: int, message: str) -> Reply:
@@ -188,6 +189,11 @@ class ArgoCDDouble(ServedInThread):
             queued = self.failures[handler]
             queued.extend([None] * after)
             queued.extend(gateway_error(status, message) for _ in range(times))
+
+    def answer_raw(self, handler: str, status: int, raw: bytes) -> None:
+        """The next request to ``handler`` answers ``raw`` bytes (a proxy's HTML page, say)."""
+        with self.lock:
+            self.failures[handler].append(Reply(status, None, raw))
 
     def restarts(self) -> list[tuple[str, str, str]]:
         """(application, namespace, name) of every Deployment restarted, in order."""
@@ -315,10 +321,11 @@ def _handler(double: ArgoCDDouble) -> type[BaseHTTPRequestHandler]:
             self._send(double.handle(recorded))
 
         def _send(self, reply: Reply) -> None:
-            payload = json.dumps(reply.body).encode()
+            payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
+            kind = "application/json" if reply.raw is None else "text/html"
             try:
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
