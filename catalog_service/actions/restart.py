@@ -75,8 +75,9 @@ class Restarter:
                     argocd.restart(name, deployment)
                     run.restarted.append(deployment)
             outcome, message = "succeeded", _summary(name, run)
-        except RequestError as error:
-            outcome, message = "rejected", error.message
+        except RequestError as error:  # refused; "failed" once something was restarted
+            outcome = "failed" if run.restarted else "rejected"
+            message = _partial(run) + error.message
             raise
         except CatalogError as error:
             message = _partial(run) + error.message

@@ -101,7 +101,7 @@ class HttpArgoCD:
             }
             response = self._send("POST", f"{path}/v2", what, json_body=body)
             if response.status_code not in OLDER_ARGOCD:
-                self._check(response, name, what)
+                self._check(response, name, what, found=True)
                 return
         params = {
             "namespace": resource.namespace,
@@ -112,7 +112,7 @@ class HttpArgoCD:
             **self._where,
         }
         response = self._send("POST", path, what, json_body=RESTART, params=params)
-        self._check(response, name, what)
+        self._check(response, name, what, found=True)
         with self._lock:
             self._v2 = False  # an older Argo CD: its endpoint straight away from now on
 
@@ -167,12 +167,14 @@ class HttpArgoCD:
                 f"Argo CD at {self.url} cannot be reached to {what}: {type(error).__name__}"
             ) from None
 
-    def _check(self, response: httpx.Response, name: str, what: str) -> None:
+    def _check(self, response: httpx.Response, name: str, what: str, found: bool = False) -> None:
+        """``found``: the application was just read, so a 404 is about something else (the
+        resource gone from the tree meanwhile): a refusal, not a missing application."""
         status = response.status_code
         if 200 <= status < 300:
             return
         message = argocd_message(response)
-        if status == 404:
+        if status == 404 and not found:
             raise ArgoCDApplicationMissingError(
                 f"Argo CD has no application {name!r} (answered 404 to {what}: {message}); has"
                 " render written it and Argo CD synced it, and does argocd.applicationName"

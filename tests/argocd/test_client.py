@@ -148,6 +148,21 @@ def test_applications_outside_argocds_namespace_are_asked_for_with_their_namespa
     client.close()
 
 
+def test_a_deployment_gone_from_the_tree_is_a_502_quoting_argocd(
+    argocd_double: ArgoCDDouble, client: HttpArgoCD
+) -> None:
+    argocd_double.add_app(APP, deployment("api", "payments"))
+    with pytest.raises(ArgoCDError) as caught:
+        client.restart(APP, _ref("ghost", "payments"))
+    assert type(caught.value) is ArgoCDError and status_for(caught.value) == 502
+    assert caught.value.message == (
+        f"Argo CD answered 404 to restart Deployment payments/ghost of {APP!r}:"
+        f' Deployment "ghost" not found as part of application "{APP}"'
+    )
+    client.restart(APP, _ref("api", "payments"))  # v2 still: the 404 was not about it
+    assert argocd_double.restarted == [(APP, "payments", "api", "v2")]
+
+
 def test_a_wrong_token_is_a_502_quoting_argocd_and_never_the_token(
     argocd_double: ArgoCDDouble,
 ) -> None:
