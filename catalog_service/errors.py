@@ -20,6 +20,9 @@ never contain secret values.
     ├── GitWriteError           a branch could not be pushed to the GitOps repository
     │   └── BranchMovedError        another writer pushed the branch meanwhile (retried)
     ├── IdentityUnavailableError Backstage's keys cannot be fetched: no user token can be checked
+    ├── ArgoCDError             Argo CD refused a request (401, 403, 4xx, 5xx): its message quoted
+    │   ├── ArgoCDUnavailableError  Argo CD cannot be reached, or did not answer in time
+    │   └── ArgoCDNotConfiguredError no argocd: section, so nothing can be asked of Argo CD
     └── RequestError            the caller sent something we refuse (always a 4xx)
         ├── AuthenticationError missing or unknown bearer token
         ├── ForbiddenError      the requester may not do this (a protected environment)
@@ -31,6 +34,8 @@ never contain secret values.
         │   └── NotADatabaseError   a copy of a component that is not a database
         ├── NotFoundError       what the request names is not there (an application, an environment)
         ├── ConflictError       the request contradicts the current state (a version, a name)
+        │   ├── ArgoCDApplicationMissingError Argo CD has no application of that name
+        │   └── NoDeploymentError   the Argo CD application's tree holds no Deployment to restart
         ├── ManifestEditError   the manifest cannot be edited as asked (broken, or not safely)
         └── ManifestInvalidError a manifest an action would write breaks the rules (every problem)
 """
@@ -215,3 +220,35 @@ class ManifestInvalidError(RequestError):
     problem as ``path:line:column: message``, one per line."""
 
     code = "manifest_invalid"
+
+
+class ArgoCDError(CatalogError):
+    """Argo CD answered a request with an error (401, 403, another 4xx, 5xx); the message quotes
+    Argo CD's own, never the token."""
+
+    code = "argocd_failed"
+
+
+class ArgoCDUnavailableError(ArgoCDError):
+    """Argo CD could not be reached, or did not answer within ``argocd.timeoutSeconds``."""
+
+    code = "argocd_unavailable"
+
+
+class ArgoCDNotConfiguredError(ArgoCDError):
+    """The service has no ``argocd:`` section: it cannot ask Argo CD anything."""
+
+    code = "argocd_not_configured"
+
+
+class ArgoCDApplicationMissingError(ConflictError):
+    """Argo CD has no application of the name ``argocd.applicationName`` gives (not rendered or
+    not synced yet, or named otherwise): the catalog and Argo CD disagree."""
+
+    code = "argocd_application_not_found"
+
+
+class NoDeploymentError(ConflictError):
+    """The Argo CD application's resource tree holds no Deployment: nothing to restart."""
+
+    code = "no_deployment"

@@ -10,8 +10,11 @@ from catalog_service.actions.janitor import Janitor
 from catalog_service.actions.service import ActionService
 from catalog_service.actions.wiring import build_action_service, mirror_reader
 from catalog_service.adoption.history import AdoptionHistory
+from catalog_service.argocd.client import ArgoCD, HttpArgoCD
+from catalog_service.argocd.status import StatusService
 from catalog_service.db import Database
 from catalog_service.db.leases import JobLeases, SingleReplicaLeases, job_leases
+from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.entities import EntityContext, utc_now
 from catalog_service.github.client import GitHubClient
 from catalog_service.github.pull_request_check import PullRequestChecker
@@ -67,6 +70,8 @@ class Services:
     leases: JobLeases = field(default_factory=SingleReplicaLeases)  # the once-only jobs
     janitor: Janitor | None = None  # removes expired database copies (docs/self-service.md)
     clock: Callable[[], datetime] = utc_now  # copies' expiry warnings count from it
+    argocd: ArgoCD | None = None  # Argo CD's API (argocd:); None when not configured
+    application_status: StatusService | None = None  # GET /api/v1/applications/{name}/status
 
     @property
     def repository(self) -> RepositoryIdentity:
@@ -89,6 +94,10 @@ class Services:
         """Stop what the parts run; the ingestor too when it was built here."""
         if self.actions is not None:
             self.actions.close()  # a push in flight is killed, never lands after the stop
+        if self.application_status is not None:
+            self.application_status.close()
+        if isinstance(self.argocd, HttpArgoCD):
+            self.argocd.close()
         if self.owns_ingestor:
             self.ingestor.close()
         self.validations.close()
@@ -121,14 +130,18 @@ def build_services(
     limits: RequestLimits | None = None,
     github: GitHubClient | None = None,
     leases: JobLeases | None = None,
+    argocd: ArgoCD | None = None,
 ) -> Services:
     """The service's parts; an ``ingestor`` passed in stays its caller's to close. A GitHub
-    client is built from the settings when none is passed and GitHub is configured."""
+    client is built from the settings when none is passed and GitHub is configured; so is the
+    Argo CD client (``argocd:``)."""
     owns_ingestor = ingestor is None
     if github is None and settings.github.configured:
         github = PyGithubClient(settings.github)
     if ingestor is None:
         ingestor = build_ingestor(settings, github)
+    if argocd is None and settings.argocd is not None:
+        argocd = HttpArgoCD(settings.argocd, app_namespace=_app_namespace(settings))
     database = database or Database(settings.database.url)
     served = ServedSnapshot(ingestor)
     metrics = ServiceMetrics.for_ingest(ingestor, database)
@@ -161,6 +174,7 @@ def build_services(
         identity.github,
         github=github,  # the one client: it holds the App's tokens and the rate-limit state
         git_token=git_token(settings, github),
+        argocd=argocd,
     )
     limits = limits or RequestLimits()
     pools = WorkPools.of(limits.pools)
@@ -194,10 +208,27 @@ def build_services(
         github=github,
         leases=leases,
         janitor=Janitor(actions, lambda: ingestor.snapshot, mirror_reader(ingestor), leases),
+        argocd=argocd,
+        application_status=StatusService(settings.argocd, argocd, lambda: _catalog_of(ingestor)),
         identity=BackstageTokenVerifier(settings.auth.backstage)
         if settings.auth.backstage
         else None,
     )
+
+
+ARGOCD_NAMESPACE = "argocd"  # Argo CD's own namespace, where its Applications live by default
+
+
+def _app_namespace(settings: Settings) -> str | None:
+    """Where render puts the Applications, when that is not Argo CD's usual namespace."""
+    namespace = settings.render.argocd.namespace
+    return namespace if namespace != ARGOCD_NAMESPACE else None
+
+
+def _catalog_of(ingestor: Ingestor) -> Catalog | None:
+    """The newest applied catalog (as the actions read it; rendering its bodies is not needed)."""
+    current = ingestor.snapshot
+    return current.catalog if current is not None else None
 
 
 def _pull_request_checker(

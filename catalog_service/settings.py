@@ -35,6 +35,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from catalog_service.argocd.settings import ArgoCDApiSettings
 from catalog_service.domain.entities import PLACEHOLDERS
 from catalog_service.domain.manifests import DNS_LABEL
 from catalog_service.domain.parsing import MANIFEST_SUFFIXES, is_manifest_path
@@ -309,6 +310,13 @@ class PromotionSettings(_Section):
     protected: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class RestartSettings(_Section):
+    """Who may restart an application in an environment (restart-application), like
+    ``promotion.protected``: environment -> requester refs. Unlisted environments are open."""
+
+    protected: dict[str, list[str]] = Field(default_factory=dict)
+
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 
@@ -371,6 +379,8 @@ class Settings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     shutdown: ShutdownSettings = ShutdownSettings()
     copies: CopiesSettings = CopiesSettings()
+    argocd: ArgoCDApiSettings | None = None
+    restart: RestartSettings = RestartSettings()
 
     @field_validator("environments")
     @classmethod
@@ -392,9 +402,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _protected_environments_exist(self) -> Settings:
-        unknown = sorted(set(self.promotion.protected) - set(self.environments))
-        if unknown:
-            raise ValueError(f"promotion.protected names unknown environments: {unknown}")
+        for name, protected in (("promotion", self.promotion), ("restart", self.restart)):
+            unknown = sorted(set(protected.protected) - set(self.environments))
+            if unknown:
+                raise ValueError(f"{name}.protected names unknown environments: {unknown}")
         unknown = sorted(set(self.render.destinations) - set(self.environments))
         if unknown:
             raise ValueError(f"render.destinations names unknown environments: {unknown}")

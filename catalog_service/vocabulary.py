@@ -9,11 +9,14 @@ from typing import Literal, get_args
 
 # The self-service actions (docs/architecture.md §6.4): the path of POST
 # /api/v1/actions/{action}, the audit rows' `action`, the `action` label of idp_actions_total.
-ActionName = Literal["create-application", "promote-image", "set-version", "copy-database"]
+ActionName = Literal[
+    "create-application", "promote-image", "set-version", "restart-application", "copy-database"
+]
 ACTION_NAMES: tuple[ActionName, ...] = get_args(ActionName)
 CREATE_APPLICATION: ActionName = "create-application"
 PROMOTE_IMAGE: ActionName = "promote-image"
 SET_VERSION: ActionName = "set-version"
+RESTART_APPLICATION: ActionName = "restart-application"
 COPY_DATABASE: ActionName = "copy-database"
 
 # Who the service's own action calls are audited as: the copy janitor's removals of expired

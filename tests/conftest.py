@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.argocd_double import ArgoCDDouble
 from tests.support.backstage_identity import BackstageAuth
 from tests.support.repos import GitOpsRepo
 from tests.support.servers import GitHttpServer, HangingServer
@@ -69,3 +70,10 @@ def backstage_auth() -> Iterator[BackstageAuth]:
     """A Backstage auth backend's signing keys, its JWKS served over local HTTP."""
     with BackstageAuth() as auth:
         yield auth
+
+
+@pytest.fixture
+def argocd_double() -> Iterator[ArgoCDDouble]:
+    """Argo CD's REST API (tests/support/argocd_double.py) on a loopback port."""
+    with ArgoCDDouble() as double:
+        yield double

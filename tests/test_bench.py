@@ -68,6 +68,18 @@ def test_the_actions_benchmark_runs_on_a_small_repository() -> None:
         assert figure in stdout, stdout
 
 
+def test_the_restart_action_benchmark_runs_on_a_small_repository() -> None:
+    stdout = run_bench("restart_action", "--manifests", "60", "--runs", "2")
+    for figure in (
+        "restart-application end to end",
+        "20 concurrent restarts",
+        "cache warm",
+        "past the cache",
+        "never asked before",
+    ):
+        assert figure in stdout, stdout
+
+
 def test_the_webhooks_benchmark_runs_on_a_small_repository() -> None:
     stdout = run_bench("webhooks", "--manifests", "100", "--pulls", "10", "--rounds", "1")
     for figure in (

@@ -133,12 +133,15 @@ def test_help_loads_no_web_database_or_github_library(tmp_path: Path) -> None:
     assert ours(loaded) <= {"catalog_service", "catalog_service.cli", "catalog_service.errors"}
 
 
-# The command and the one settings object, with the model of its render: section (pydantic only).
+# The command and the one settings object, with the models of its render: and argocd: sections
+# (pydantic only: the Argo CD client and httpx are not loaded).
 SETTINGS_MODULES = {
     "catalog_service.cli",
     "catalog_service.settings",
     "catalog_service.render",
     "catalog_service.render.settings",
+    "catalog_service.argocd",
+    "catalog_service.argocd.settings",
 }
 
 

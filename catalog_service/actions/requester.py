@@ -21,6 +21,7 @@ from catalog_service.actions.schemas import (
     CopyDatabaseInput,
     CreateApplicationInput,
     PromoteImageInput,
+    RestartApplicationInput,
 )
 from catalog_service.errors import ForbiddenError
 from catalog_service.identity.verifier import VerifiedIdentity
@@ -39,7 +40,10 @@ class Requester:
     @classmethod
     def of(
         cls,
-        request: CreateApplicationInput | PromoteImageInput | CopyDatabaseInput,
+        request: CreateApplicationInput
+        | PromoteImageInput
+        | CopyDatabaseInput
+        | RestartApplicationInput,
         identity: VerifiedIdentity | None,
         *,
         trusted_token: bool,
@@ -68,8 +72,10 @@ def check_protected(
     protected: Mapping[str, Sequence[str]],
     *,
     what: str = "promote into it",
+    setting: str = "promotion.protected",
 ) -> None:
-    """403 unless ``requester`` may write into every protected environment of ``targets``."""
+    """403 unless ``requester`` may write into every protected environment of ``targets``
+    (``protected``: the ``setting`` named in the message, promotion's or restart's)."""
     for target in targets:
         allowed = protected.get(target)
         if allowed is None:
@@ -83,7 +89,7 @@ def check_protected(
         if not requester.refs & set(allowed):
             groups = (
                 " (the Backstage token names its user only, not the user's groups: list the"
-                " user in promotion.protected)"
+                f" user in {setting})"
                 if requester.limited and any(not ref.startswith("user:") for ref in allowed)
                 else ""
             )

@@ -131,6 +131,31 @@ class RemoveCopyInput(_Input):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class RestartApplicationInput(_Input):
+    application: Name = Field(description="The application to restart")
+    environment: Name = Field(description="The environment it is restarted in")
+
+
+class RestartedResource(BaseModel):
+    kind: Literal["Deployment"] = "Deployment"
+    name: str = Field(description="The Deployment's name, from Argo CD's resource tree")
+    namespace: str = Field(description="Its namespace, from the tree")
+
+
+class RestartResult(BaseModel):
+    """What restart-application answers: the section-4 keys that apply, and what it restarted."""
+
+    branch: None = Field(None, description="Always null: a restart writes no branch")
+    pullRequestUrl: None = Field(None, description="Always null: a restart opens no pull request")
+    auditId: int = Field(description="The audit entry of this call")
+    changed: bool = Field(description="Whether a Deployment was restarted (false on a dry run)")
+    dryRun: bool = Field(description="True: nothing was restarted, `restarted` would have been")
+    argocdApplication: str = Field(description="The Argo CD application (argocd.applicationName)")
+    restarted: list[RestartedResource] = Field(
+        description="The Deployments restarted (on a dry run: those that would be)"
+    )
+
+
 class ActionResult(BaseModel):
     """What an action answers."""
 

@@ -34,6 +34,7 @@ from catalog_service.actions.plans import (
     plan_set_version,
 )
 from catalog_service.actions.requester import Requester
+from catalog_service.actions.restart import Restarter
 from catalog_service.actions.schemas import (
     ActionResult,
     CopyDatabaseInput,
@@ -41,6 +42,8 @@ from catalog_service.actions.schemas import (
     CreateApplicationInput,
     PromoteImageInput,
     RemoveCopyInput,
+    RestartApplicationInput,
+    RestartResult,
     SetVersionInput,
 )
 from catalog_service.db import Database, audit
@@ -88,6 +91,7 @@ class ActionService:
     github: GitHubClient | None = None
     repository: str | None = None  # owner/name on GitHub, for pull requests
     clock: Callable[[], datetime] = utc_now  # a copy's expiry counts from it
+    restarter: Restarter | None = None  # restart-application; default: without Argo CD
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -135,6 +139,17 @@ class ActionService:
         """The janitor's removal of an expired copy, audited like any call (by ``requestedBy``,
         the platform)."""
         return self._audited("copy-database", request, make_plan)
+
+    def __post_init__(self) -> None:
+        if self.restarter is None:
+            self.restarter = Restarter(self.settings, self.database, self.snapshot, None, redact)
+
+    def restart_application(
+        self, request: RestartApplicationInput, requester: Requester
+    ) -> RestartResult:
+        """Through Argo CD, not git: catalog_service/actions/restart.py."""
+        assert self.restarter is not None
+        return self.restarter.restart(request, requester)
 
     def close(self) -> None:
         """At shutdown: kill the writer's git processes (a push in flight does not land later)."""

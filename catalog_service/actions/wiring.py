@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from catalog_service.actions.git_writer import GitWriter
-from catalog_service.actions.service import ActionService
+from catalog_service.actions.restart import Restarter
+from catalog_service.actions.service import ActionService, redact
+from catalog_service.argocd.client import ArgoCD
 from catalog_service.db import Database
 from catalog_service.domain.entities import EntityContext
 from catalog_service.errors import SourceError
@@ -27,11 +29,13 @@ def build_action_service(
     *,
     github: GitHubClient | None,
     git_token: Token | None,
+    argocd: ArgoCD | None = None,
 ) -> ActionService:
     """``repository``: ``owner/name`` of the GitOps repository on GitHub (sources/repository.py
     decides it, for the checker and the recorder too); ``github`` is the service's one client
     (None: no GitHub); ``git_token`` what the writer's pushes authenticate with (a provider:
-    asked anew for each push)."""
+    asked anew for each push); ``argocd`` the client restart-application asks (None: no
+    ``argocd:`` section)."""
     return ActionService(
         settings=settings,
         context=context,
@@ -47,6 +51,7 @@ def build_action_service(
         ),
         github=github,
         repository=repository,
+        restarter=Restarter(settings, database, snapshot, argocd, redact),
     )
 
 

@@ -90,8 +90,8 @@ def expiry_warnings(copies: Iterable[LocatedCopy], now: datetime) -> Iterator[Pr
         if expires > now:
             minutes = max(1, int((expires - now).total_seconds() // 60))
             message = (
-                f"{what} expires at {utc_text(expires)} (in {minutes} min): its database is"
-                " then dropped and the platform opens the pull request that removes it"
+                f"{what} expires at {utc_text(expires)} (in {minutes} min): it is then no"
+                " longer deployed, and the platform opens the pull request that removes it"
             )
         else:
             message = (

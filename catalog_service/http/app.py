@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from catalog_service import __version__
+from catalog_service.argocd.client import ArgoCD
 from catalog_service.db import Database
 from catalog_service.db.migrate import migrate_at_start
 from catalog_service.github.client import GitHubClient
@@ -39,13 +40,16 @@ def create_app(
     limits: RequestLimits | None = None,
     database: Database | None = None,
     github: GitHubClient | None = None,
+    argocd: ArgoCD | None = None,
 ) -> FastAPI:
     """The service. With ``poll``, it ingests at start and then every ``source.pollSeconds``
     (and at once when triggered). The database is migrated at start.
 
     An ingestor built here is closed at shutdown (its git processes killed); one passed in
     belongs to the caller."""
-    services = build_services(settings, ingestor, database=database, limits=limits, github=github)
+    services = build_services(
+        settings, ingestor, database=database, limits=limits, github=github, argocd=argocd
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

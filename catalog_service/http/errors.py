@@ -13,6 +13,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog_service.errors import (
+    ArgoCDApplicationMissingError,
+    ArgoCDError,
+    ArgoCDNotConfiguredError,
+    ArgoCDUnavailableError,
     AuthenticationError,
     BranchMovedError,
     BusyError,
@@ -33,6 +37,7 @@ from catalog_service.errors import (
     InvalidRequestError,
     ManifestEditError,
     ManifestInvalidError,
+    NoDeploymentError,
     NotADatabaseError,
     NotFoundError,
     NotReadyError,
@@ -56,6 +61,8 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (NotADatabaseError, 400),
     (InvalidRequestError, 400),
     (NotFoundError, 404),
+    (ArgoCDApplicationMissingError, 409),
+    (NoDeploymentError, 409),
     (ConflictError, 409),
     (ManifestEditError, 422),
     (ManifestInvalidError, 422),
@@ -73,6 +80,9 @@ STATUS_CODES: tuple[tuple[type[CatalogError], int], ...] = (
     (GitHubRateLimitError, 503),
     (GitHubUnavailableError, 503),
     (GitHubError, 502),
+    (ArgoCDUnavailableError, 503),
+    (ArgoCDNotConfiguredError, 503),
+    (ArgoCDError, 502),
     (ConfigurationError, 500),
     (CatalogError, 500),
 )

@@ -15,8 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalog_service.actions.git_writer import GitWriter
-from catalog_service.actions.service import ActionService
+from catalog_service.actions.restart import Restarter
+from catalog_service.actions.service import ActionService, redact
 from catalog_service.actions.wiring import mirror_reader
+from catalog_service.argocd.client import HttpArgoCD
 from catalog_service.http.app import create_app
 from catalog_service.http.routes.actions import action_service
 from catalog_service.service import build_ingestor
@@ -131,6 +133,11 @@ def harness(
                 repository=REPO,
             )
             stack.callback(actions.close)
+            if settings.argocd is not None:  # restart-application on the Argo CD double
+                argocd = HttpArgoCD(settings.argocd)
+                stack.callback(argocd.close)
+                snapshot = lambda: ingestor.snapshot  # noqa: E731
+                actions.restarter = Restarter(settings, services.database, snapshot, argocd, redact)
             app.dependency_overrides[action_service] = lambda: actions
             double = github_double if github else None
             return Harness(client, gitops, settings, temp_root, double, actions)

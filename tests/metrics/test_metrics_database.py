@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from catalog_service.db import Database
 from catalog_service.metrics import DatabaseCollector, DatabaseCounts, ServiceMetrics
+from catalog_service.vocabulary import ACTION_NAMES, ACTION_OUTCOMES
 from tests.metrics.db_records import action_call, delivery, merged_pull_request, rejected
 from tests.metrics.support import Scrape, metrics_app
 
@@ -54,7 +55,9 @@ def test_the_counters_count_the_records(database: Database) -> None:
     assert actions[("rename-application", "rejected")] == 1
     assert actions[("promote-image", "rejected")] == 0
     assert actions[("set-version", "succeeded")] == 0  # every known action from the start
-    assert len(actions) == 13  # 4 known actions x 3 outcomes, and the unknown one seen
+    assert actions[("restart-application", "failed")] == 0
+    # Every known action and outcome, and the one action added later.
+    assert len(actions) == len(ACTION_NAMES) * len(ACTION_OUTCOMES) + 1
     deliveries = found.by_labels("idp_webhook_deliveries_total", "event", "outcome")
     assert deliveries == {
         ("pull_request", "processed"): 1,

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from catalog_service.http.routes import (
     actions,
     adoption,
+    applications,
     audit,
     catalog,
     dashboard,
@@ -15,6 +16,17 @@ from catalog_service.http.routes import (
 )
 
 api_router = APIRouter()
-_routers = (catalog, health, adoption, dashboard, metrics, actions, audit, webhooks, pull_requests)
+_routers = (
+    catalog,
+    health,
+    adoption,
+    dashboard,
+    metrics,
+    actions,
+    audit,
+    webhooks,
+    pull_requests,
+    applications,
+)
 for _module in _routers:
     api_router.include_router(_module.router)

@@ -31,6 +31,8 @@ from catalog_service.actions.schemas import (
     CopyDatabaseResult,
     CreateApplicationInput,
     PromoteImageInput,
+    RestartApplicationInput,
+    RestartResult,
     SetVersionInput,
 )
 from catalog_service.actions.service import ACTIONS, ActionService
@@ -57,6 +59,8 @@ from catalog_service.identity.verifier import VerifiedIdentity
 from catalog_service.service import Services
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+# What an action answers: a git action's result (or a subclass), or a restart's.
+R = TypeVar("R", bound=ActionResult | RestartResult)
 
 
 class AuditedActionRoute(APIRoute):
@@ -128,7 +132,11 @@ class Caller:
     trusted_token: bool
 
     def requester(
-        self, request: CreateApplicationInput | PromoteImageInput | CopyDatabaseInput
+        self,
+        request: CreateApplicationInput
+        | PromoteImageInput
+        | CopyDatabaseInput
+        | RestartApplicationInput,
     ) -> Requester:
         return Requester.of(request, self.identity, trusted_token=self.trusted_token)
 
@@ -237,7 +245,26 @@ async def copy_database(
     return await _in_action_pool(services, http, lambda: actions.copy_database(request, requester))
 
 
-R = TypeVar("R", bound=ActionResult)
+@router.post(
+    "/api/v1/actions/restart-application",
+    response_model=RestartResult,
+    responses=_ERRORS,
+    dependencies=[TokenRequired],
+    summary="Restart an application: Argo CD's restart of each Deployment in one environment",
+)
+async def restart_application(
+    request: RestartApplicationInput,
+    actions: Actions,
+    asking: CallerDep,
+    services: ServicesDep,
+    http: Request,
+) -> RestartResult:
+    """Reads the Argo CD application's resource tree (``argocd.applicationName``) and runs the
+    resource action ``restart`` on each Deployment in it; ``restart.protected`` applies."""
+    requester = asking.requester(request)  # refused here (403): audited by the route class
+    return await _in_action_pool(
+        services, http, lambda: actions.restart_application(request, requester)
+    )
 
 
 async def _in_action_pool(services: Services, http: Request, action: Callable[[], R]) -> R:
