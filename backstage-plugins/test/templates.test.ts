@@ -131,6 +131,23 @@ describe('the software templates, dry-run by a real scaffolder', () => {
   const dryRun = (folder: string, values: Record<string, unknown>, user = ALICE, authorization = mockCredentials.user.header(user)) =>
     scaffolderDryRun(scaffolder!.port, folder, values, user, authorization);
 
+  it('the module registers its five actions, each with its examples', async () => {
+    const response = await fetch(`http://127.0.0.1:${scaffolder!.port}/api/scaffolder/v2/actions`, {
+      headers: { Authorization: mockCredentials.user.header(ALICE) },
+    });
+    assert.equal(response.status, 200);
+    const actions = (await response.json()) as { id: string; examples?: unknown[] }[];
+    const ours = actions.filter(action => action.id.startsWith('idp:'));
+    assert.deepEqual(ours.map(action => action.id).sort(), [
+      'idp:application:create',
+      'idp:application:restart',
+      'idp:database:copy',
+      'idp:image:promote',
+      'idp:image:set-version',
+    ]);
+    assert.ok(ours.every(action => (action.examples?.length ?? 0) >= 2), JSON.stringify(ours.map(a => [a.id, a.examples?.length])));
+  });
+
   it('new-application: renders the repository, skips publish:github, dry-runs the manifest', async () => {
     const branchesBefore = service.branches();
     const result = await dryRun('new-application', {
