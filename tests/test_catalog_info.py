@@ -48,7 +48,11 @@ def test_catalog_info_holds_the_service_its_api_and_the_templates() -> None:
     assert (CATALOG_INFO / definition).is_file()
 
 
-def test_the_location_registers_both_templates() -> None:
+TEMPLATES = {"new-application", "promote-image", "restart-application", "copy-database"}
+SCAFFOLDER_MODULE = ROOT / "backstage-plugins/plugins/scaffolder-backend-module-idp/src/module.ts"
+
+
+def test_the_location_registers_every_template() -> None:
     location = documents()["Location"]
     [target] = location["spec"]["targets"]
     all_yaml = (CATALOG_INFO / target).resolve()
@@ -56,8 +60,23 @@ def test_the_location_registers_both_templates() -> None:
     registered = yaml.safe_load(all_yaml.read_text(encoding="utf-8"))
     assert registered["kind"] == "Location"
     targets = [(all_yaml.parent / t).resolve() for t in registered["spec"]["targets"]]
-    assert {t.parent.name for t in targets} == {"new-application", "promote-image"}
+    assert {t.parent.name for t in targets} == TEMPLATES
+    assert {p.name for p in (ROOT / "templates").iterdir() if p.is_dir()} == TEMPLATES
     for template_file in targets:
         template = yaml.safe_load(template_file.read_text(encoding="utf-8"))
         assert template["apiVersion"] == "scaffolder.backstage.io/v1beta3"
         assert template["kind"] == "Template"
+        assert template["metadata"]["name"] == f"idp-{template_file.parent.name}"
+
+
+def test_the_templates_use_only_actions_the_scaffolder_module_registers() -> None:
+    module = SCAFFOLDER_MODULE.read_text(encoding="utf-8")
+    files = SCAFFOLDER_MODULE.parent.rglob("*.ts")
+    sources = {p.name: p.read_text(encoding="utf-8") for p in files}
+    for folder in sorted(TEMPLATES):
+        text = (ROOT / "templates" / folder / "template.yaml").read_text(encoding="utf-8")
+        steps = yaml.safe_load(text)["spec"]["steps"]
+        for action in (s["action"] for s in steps if s["action"].startswith("idp:")):
+            [source] = [name for name, code in sources.items() if f"id: '{action}'" in code]
+            registered = f"/{source.removesuffix('.ts')}';" in module
+            assert registered, f"{folder}: {action} is not registered in module.ts"

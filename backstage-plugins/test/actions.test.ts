@@ -1,7 +1,8 @@
 // The scaffolder actions against the real catalog service, which pushes its branches to a local
 // bare repository: every example, dry and real runs, and the service's own refusals (409, 422,
-// 403, 401, and a 502 from a pre-receive hook). Only "the service cannot be reached" is tested
-// beside each action (plugins/scaffolder-backend-module-idp/src/actions/*/*.test.ts).
+// 403, 401, and a 502 from a pre-receive hook). idp:application:restart runs against a service of
+// its own configured with an Argo CD double (support/argocdDouble.ts). Only "the service cannot be
+// reached" is tested beside each action (plugins/scaffolder-backend-module-idp/src/actions/*/*.test.ts).
 import { InputError } from '@backstage/errors';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,12 +11,17 @@ import { createIdpApplicationCreateAction } from '../plugins/scaffolder-backend-
 import { examples as createExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/createApplication/createApplication.examples';
 import { createIdpImagePromoteAction } from '../plugins/scaffolder-backend-module-idp/src/actions/promoteImage/promoteImage';
 import { examples as promoteExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/promoteImage/promoteImage.examples';
+import { createIdpDatabaseCopyAction } from '../plugins/scaffolder-backend-module-idp/src/actions/copyDatabase/copyDatabase';
+import { examples as copyExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/copyDatabase/copyDatabase.examples';
+import { createIdpApplicationRestartAction } from '../plugins/scaffolder-backend-module-idp/src/actions/restartApplication/restartApplication';
+import { examples as restartExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/restartApplication/restartApplication.examples';
 import { createIdpImageSetVersionAction } from '../plugins/scaffolder-backend-module-idp/src/actions/setVersion/setVersion';
 import { examples as setVersionExamples } from '../plugins/scaffolder-backend-module-idp/src/actions/setVersion/setVersion.examples';
 import { IdpServiceClient } from '../plugins/scaffolder-backend-module-idp/src/service/IdpServiceClient';
 import { runAction, TEST_USER } from '../plugins/scaffolder-backend-module-idp/src/testing/actionContext';
 import { serviceCredentials, TestBackstageAuth, userCredentials } from '../plugins/scaffolder-backend-module-idp/src/testing/backstageAuth';
 import { type ActionsService, PROD_PROMOTERS, REFUSED_BRANCH_PART, startActionsService } from './support/actionsService';
+import { type ArgoCdDouble, startArgoCdDouble } from './support/argocdDouble';
 
 const ALICE = 'user:default/alice';
 // TEST_USER: spec.memberOf team-payments, a memberOf relation to team-platform (may promote to prod).
@@ -30,8 +36,9 @@ const PROD = `${PROD_PROMOTERS}, ${ALICE}`;
 // Backstage's keys: the actions send a token signed with them, the service checks it (auth.backstage).
 const backstage = new TestBackstageAuth();
 let service: ActionsService | undefined;
+let identity: { jwksUrl: string; issuer: string } | undefined;
 before(async () => {
-  const identity = await backstage.start();
+  identity = await backstage.start();
   service = await startActionsService({ promotion: { protected: { prod: [PROD_PROMOTERS, ALICE] } } }, { backstage: identity });
 });
 after(async () => {
@@ -291,3 +298,171 @@ describe('idp:image:set-version against the real service', () => {
     await assert.rejects(runAction(action(), input), inputError(/sets the first environment only \('dev'\), not 'prod'/));
   });
 });
+
+describe('idp:database:copy against the real service', () => {
+  const action = () => createIdpDatabaseCopyAction({ client: client(), auth: backstage });
+
+  for (const [index, example] of copyExamples.entries()) {
+    it(`runs example ${index + 1} for real: a branch adding the copy under the target environment, with its expiry`, async () => {
+      const input = stepInput(example);
+      const started = Date.now();
+      const { outputs } = await runAction(action(), input);
+      const hours = input.hours ?? 72;
+      const expiresAt = Date.parse(String(outputs.expiresAt));
+      assert.match(String(outputs.expiresAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'ISO 8601 UTC, to the second');
+      assert.ok(Math.abs(expiresAt - (started + hours * 3_600_000)) < 120_000, `${outputs.expiresAt} is not ${hours} h from now`);
+      assert.equal(outputs.changed, true);
+      const branch = String(outputs.branch);
+      assert.ok(theService().branches().has(branch), `${branch} is not in the bare repository`);
+      const file = diffPath(outputs.diff);
+      assert.deepEqual(theService().changedFiles(branch), [file]);
+      const environments = environmentsOf(theService().fileAt(branch, file), input.application) as Record<string, any>;
+      assert.deepEqual(environments[input.to].copies, [{ component: input.component, from: input.from, expiresAt: outputs.expiresAt }]);
+      assert.equal(environmentsOf(theService().fileAt('main', file), input.application)[input.to].version, environments[input.to].version);
+      const [entry] = await theService().audit({ action: 'copy-database' });
+      assert.equal(entry.outcome, 'succeeded');
+      assert.equal(entry.actor, ALICE);
+      assert.equal(entry.branch, branch);
+    });
+  }
+
+  it('dry-runs: the diff of the copies lines and the expiry, no branch anywhere', async () => {
+    const branchesBefore = theService().branches();
+    const input = { application: 'ledger-api', component: 'db', from: 'prod', to: 'dev', hours: 5 };
+    const { outputs } = await runAction(action(), input, { isDryRun: true });
+    assert.equal(diffPath(outputs.diff), 'apps/payments/ledger.yaml');
+    assert.match(String(outputs.diff), /^\+ +copies:/m);
+    assert.match(String(outputs.diff), /^\+.*component: db/m);
+    assert.ok(outputs.expiresAt, 'a dry run says when the copy would expire');
+    assert.equal(outputs.branch, undefined);
+    assert.deepEqual(theService().branches(), branchesBefore);
+    const [entry] = await theService().audit({ action: 'copy-database' });
+    assert.equal(entry.dryRun, true);
+  });
+
+  it('4xx for a component that is not a database, and for hours beyond copies.maxHours: InputErrors with the service message', async () => {
+    const base = { application: 'payments-api', from: 'prod', to: 'staging' };
+    await assert.rejects(runAction(action(), { ...base, component: 'cache', hours: 24 }, { isDryRun: true }), inputError(/^copy-database: .*cache.*\([a-z_]+\)$/));
+    await assert.rejects(runAction(action(), { ...base, component: 'db', hours: 1000 }, { isDryRun: true }), inputError(/^copy-database: .*\b72\b.*\([a-z_]+\)$/));
+    await assert.rejects(runAction(action(), { ...base, component: 'db', hours: 0 }, { isDryRun: true }), inputError(/^copy-database: .*hours/));
+  });
+
+  it('404 for an application the catalog does not have', async () => {
+    const input = { application: 'nope', component: 'db', from: 'prod', to: 'staging', hours: 24 };
+    await assert.rejects(runAction(action(), input), inputError(/no application named 'nope'.*\(not_found\)$/));
+  });
+});
+
+describe('idp:application:restart against the real service and an Argo CD double', () => {
+  let argocd: ArgoCdDouble | undefined;
+  let restartService: ActionsService | undefined;
+  before(async () => {
+    argocd = await startArgoCdDouble();
+    restartService = await startActionsService(
+      {
+        argocd: { url: argocd.url, token: argocd.token, timeoutSeconds: 2 },
+        restart: { protected: { prod: [PROD_PROMOTERS, ALICE] } },
+      },
+      { backstage: identity },
+    );
+  });
+  after(async () => {
+    await restartService?.stop();
+    await argocd?.stop();
+  });
+
+  function double(): ArgoCdDouble {
+    assert.ok(argocd && restartService, 'the Argo CD double or the catalog service did not start');
+    argocd.down = false;
+    argocd.failing.clear();
+    return argocd;
+  }
+  const action = () => createIdpApplicationRestartAction({ client: new IdpServiceClient(restartService!.baseUrl, restartService!.token), auth: backstage });
+  const audit = async () => (await restartService!.audit({ action: 'restart-application' }))[0];
+
+  for (const [index, example] of restartExamples.entries()) {
+    it(`runs example ${index + 1} for real: Argo CD restarts each Deployment of <application>-<environment>`, async () => {
+      const argo = double();
+      const input = stepInput(example);
+      const argoName = `${input.application}-${input.environment}`;
+      const before = argo.restarts.length;
+      const { outputs } = await runAction(action(), input);
+      const deployments = argo.applications.get(argoName)!.nodes.filter(n => n.kind === 'Deployment');
+      const expected = deployments.map(d => ({ kind: 'Deployment', name: d.name, namespace: d.namespace }));
+      assert.equal(outputs.argocdApplication, argoName);
+      assert.deepEqual(sortByName(outputs.restarted as any[]), sortByName(expected));
+      assert.equal(outputs.changed, true);
+      const asked = argo.restarts.slice(before).map(r => ({ kind: r.kind, name: r.name, namespace: r.namespace }));
+      assert.deepEqual(sortByName(asked), sortByName(expected), 'Argo CD was asked to restart exactly those, once each');
+      assert.ok(argo.restarts.slice(before).every(r => r.application === argoName));
+      const entry = await audit();
+      assert.equal(entry.outcome, 'succeeded');
+      assert.equal(entry.actor, ALICE);
+      assert.equal(entry.dryRun, false);
+    });
+  }
+
+  it('dry-runs: names the Deployments it would restart, asks Argo CD to restart nothing', async () => {
+    const argo = double();
+    const before = argo.restarts.length;
+    const { outputs } = await runAction(action(), { application: 'checkout-api', environment: 'staging' }, { isDryRun: true });
+    assert.deepEqual((outputs.restarted as any[]).map(r => r.name).sort(), ['checkout-api', 'checkout-api-worker']);
+    assert.equal(argo.restarts.length, before, 'a dry run restarted something');
+    assert.equal((await audit()).dryRun, true);
+  });
+
+  it('403 in protected prod for a user outside restart.protected: the groups in the body are not believed', async () => {
+    const argo = double();
+    const before = argo.restarts.length;
+    await assert.rejects(
+      runAction(action(), { application: 'payments-api', environment: 'prod' }, { user: BOB_USER, credentials: userCredentials(BOB) }),
+      inputError(/^restart-application: .*'prod' is protected.*\(forbidden\)$/),
+    );
+    assert.equal(argo.restarts.length, before);
+    const entry = await audit();
+    assert.deepEqual([entry.actor, entry.outcome], [BOB, 'rejected']);
+  });
+
+  it('404 for an environment the application does not list, and for an unknown application', async () => {
+    double();
+    await assert.rejects(runAction(action(), { application: 'payments-api', environment: 'qa' }), inputError(/\(not_found\)$/));
+    await assert.rejects(runAction(action(), { application: 'nope', environment: 'dev' }), inputError(/'nope'.*\(not_found\)$/));
+  });
+
+  it('409 no_deployment when the Argo CD application has no Deployment: nothing silently succeeds', async () => {
+    const argo = double();
+    const before = argo.restarts.length;
+    await assert.rejects(runAction(action(), { application: 'ledger-api', environment: 'dev' }), inputError(/ledger-api-dev.*\(no_deployment\)$/));
+    assert.equal(argo.restarts.length, before);
+  });
+
+  it("Argo CD refusing is a plain error quoting Argo CD's message (502), and an audit row failed", async () => {
+    const argo = double();
+    argo.failing.set('payments-api-staging', { status: 403, message: 'permission denied: applications, action/apps/Deployment/restart, default/payments-api-staging' });
+    await assert.rejects(runAction(action(), { application: 'payments-api', environment: 'staging' }), (error: Error) => {
+      assert.ok(!(error instanceof InputError), `${error.name}: ${error.message}`);
+      assert.match(error.message, /^restart-application: the IDP catalog service answered HTTP 502: .*permission denied: applications, action\/apps\/Deployment\/restart.*\(argocd_failed\)$/);
+      return true;
+    });
+    assert.equal((await audit()).outcome, 'failed');
+  });
+
+  it('Argo CD unreachable is a plain error (503 argocd_unavailable), and an audit row failed', async () => {
+    const argo = double();
+    argo.down = true;
+    try {
+      await assert.rejects(runAction(action(), { application: 'payments-api', environment: 'staging' }), (error: Error) => {
+        assert.ok(!(error instanceof InputError), `${error.name}: ${error.message}`);
+        assert.match(error.message, /^restart-application: the IDP catalog service answered HTTP 503: .*\(argocd_unavailable\)$/);
+        return true;
+      });
+    } finally {
+      argo.down = false;
+    }
+    assert.equal((await audit()).outcome, 'failed');
+  });
+});
+
+function sortByName<T extends { name: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => a.name.localeCompare(b.name));
+}

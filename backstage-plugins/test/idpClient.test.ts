@@ -1,7 +1,8 @@
 // The frontend plugin's client (plugins/idp/src/api/IdpClient.ts) against the real catalog
 // service, through the real Backstage proxy (`proxy.endpoints./idp`), with a user's Backstage
 // token as the app's fetchApi sends it: the audit log and its filters, the adoption figures, the
-// problems, and the errors a developer can meet (not signed in, proxy not configured, bad filter).
+// problems, an application's status, and the errors a developer can meet (not signed in, proxy not
+// configured, bad filter, an application the service does not know).
 import { mockCredentials } from '@backstage/backend-test-utils';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -93,6 +94,28 @@ describe('IdpClient through the Backstage proxy', () => {
     for (const problem of problems.problems) {
       assert.equal(problem.text, `${problem.path}:${problem.line}:${problem.column}: ${problem.message}`);
     }
+  });
+
+  it("reads an application's status: git's versions in the configured order, and no Argo CD part without argocd", async () => {
+    const status = await client().getStatus('payments-api');
+    assert.equal(status.application, 'payments-api');
+    assert.deepEqual(status.argocd.state, 'not-configured');
+    assert.deepEqual(
+      status.environments.map(e => [e.environment, e.version, e.sync, e.health]),
+      [['dev', '2.14.0', null, null], ['staging', '2.14.0', null, null], ['prod', '2.13.2', null, null]],
+    );
+    assert.ok(status.environments.every(e => Array.isArray(e.pods) && Array.isArray(e.copies)));
+    assert.ok(!Number.isNaN(Date.parse(status.observedAt)), status.observedAt);
+  });
+
+  it("an application the service does not know is the service's 404, without the proxy hint", async () => {
+    await assert.rejects(client().getStatus('no-such-app'), (error: IdpRequestError) => {
+      assert.equal(error.status, 404);
+      assert.equal(error.code, 'not_found');
+      assert.match(error.message, /^GET \/api\/v1\/applications\/no-such-app\/status answered HTTP 404: .*no-such-app/);
+      assert.doesNotMatch(error.message, /proxy\.endpoints/);
+      return true;
+    });
   });
 
   it('says what failed: not signed in, no such proxy endpoint, a filter the service refuses', async () => {

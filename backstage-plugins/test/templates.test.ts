@@ -1,19 +1,22 @@
-// Both software templates dry-run through a real scaffolder backend with our module registered,
+// The software templates dry-run through a real scaffolder backend with our module registered,
 // against the real catalog service (on the demo GitOps repository, in a bare repository of the
 // test's own): the output carries the service's own diff, and its audit log shows what it was asked.
+// restart-application and copy-database run on a service of their own, configured with an Argo CD
+// double (support/argocdDouble.ts) and restart.protected.
 import { mockCredentials, mockServices, startTestBackend, type TestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import githubModule from '@backstage/plugin-scaffolder-backend-module-github';
-import knexFactory, { type Knex } from 'knex';
+import knexFactory from 'knex';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'yaml';
 import scaffolderModuleIdp from '../plugins/scaffolder-backend-module-idp/src';
-import { type ActionsService, startActionsService } from './support/actionsService';
+import { type ActionsService, PROD_PROMOTERS, startActionsService } from './support/actionsService';
+import { type ArgoCdDouble, startArgoCdDouble } from './support/argocdDouble';
 
 const TEMPLATES = path.resolve(__dirname, '../../templates');
 const ALICE = 'user:default/alice';
@@ -59,54 +62,91 @@ function directoryContents(dir: string, prefix = ''): { path: string; base64Cont
   });
 }
 
+/** A real scaffolder backend with our module, talking to `service` (whose test token is trusted). */
+async function startScaffolder(service: ActionsService): Promise<{ port: number; stop(): Promise<void> }> {
+  const knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true, pool: { min: 1, max: 1 } });
+  const backend: TestBackend = await startTestBackend({
+    features: [
+      scaffolderPlugin,
+      githubModule,
+      scaffolderModuleIdp,
+      catalogServiceMock.factory({ entities: [USER, BOB_USER] }),
+      mockServices.database.factory({ knex }),
+      mockServices.rootConfig.factory({ data: { idp: { baseUrl: service.baseUrl, token: service.token } } }),
+    ],
+  });
+  return {
+    port: backend.server.port(),
+    async stop() {
+      await backend.stop();
+      await knex.destroy();
+    },
+  };
+}
+
+/** `POST /api/scaffolder/v2/dry-run` of the template in `templates/<folder>`, with `values`, as `user`. */
+async function scaffolderDryRun(
+  port: number,
+  folder: string,
+  values: Record<string, unknown>,
+  user = ALICE,
+  authorization = mockCredentials.user.header(user),
+): Promise<DryRunResult> {
+  const dir = path.join(TEMPLATES, folder);
+  const template = yaml.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'));
+  const response = await fetch(`http://127.0.0.1:${port}/api/scaffolder/v2/dry-run`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: authorization },
+    body: JSON.stringify({
+      template,
+      values,
+      directoryContents: directoryContents(dir).filter(file => file.path !== 'template.yaml'),
+    }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, body: (await response.json()) as DryRunResult['body'] };
+}
+
+function failure(result: DryRunResult): string {
+  const log = result.body.log?.map(entry => entry.body.message).join('\n');
+  return `HTTP ${result.status}: ${JSON.stringify(result.body.errors ?? result.body.error)}\n${log}`;
+}
+
 describe('the software templates, dry-run by a real scaffolder', () => {
   let service: ActionsService;
-  let backend: TestBackend;
-  let knex: Knex;
+  let scaffolder: { port: number; stop(): Promise<void> } | undefined;
 
   before(async () => {
     // A Backstage made by startTestBackend signs mock tokens the service cannot check: the test
     // token is trusted instead (auth.trustedTokens), so the body's requestedByGroups are believed.
     service = await startActionsService({}, { trusted: true });
-    knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true, pool: { min: 1, max: 1 } });
-    backend = await startTestBackend({
-      features: [
-        scaffolderPlugin,
-        githubModule,
-        scaffolderModuleIdp,
-        catalogServiceMock.factory({ entities: [USER, BOB_USER] }),
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({ data: { idp: { baseUrl: service.baseUrl, token: service.token } } }),
-      ],
-    });
+    scaffolder = await startScaffolder(service);
   });
 
   after(async () => {
-    await backend?.stop();
-    await knex?.destroy();
+    await scaffolder?.stop();
     await service?.stop();
   });
 
-  async function dryRun(folder: string, values: Record<string, unknown>, user = ALICE, authorization = mockCredentials.user.header(user)): Promise<DryRunResult> {
-    const dir = path.join(TEMPLATES, folder);
-    const template = yaml.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'));
-    const response = await fetch(`http://127.0.0.1:${backend.server.port()}/api/scaffolder/v2/dry-run`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: authorization },
-      body: JSON.stringify({
-        template,
-        values,
-        directoryContents: directoryContents(dir).filter(file => file.path !== 'template.yaml'),
-      }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    return { status: response.status, body: (await response.json()) as DryRunResult['body'] };
-  }
+  const dryRun = (folder: string, values: Record<string, unknown>, user = ALICE, authorization = mockCredentials.user.header(user)) =>
+    scaffolderDryRun(scaffolder!.port, folder, values, user, authorization);
 
-  function failure(result: DryRunResult): string {
-    const log = result.body.log?.map(entry => entry.body.message).join('\n');
-    return `HTTP ${result.status}: ${JSON.stringify(result.body.errors ?? result.body.error)}\n${log}`;
-  }
+  it('the module registers its five actions, each with its examples', async () => {
+    const response = await fetch(`http://127.0.0.1:${scaffolder!.port}/api/scaffolder/v2/actions`, {
+      headers: { Authorization: mockCredentials.user.header(ALICE) },
+    });
+    assert.equal(response.status, 200);
+    const actions = (await response.json()) as { id: string; examples?: unknown[] }[];
+    const ours = actions.filter(action => action.id.startsWith('idp:'));
+    assert.deepEqual(ours.map(action => action.id).sort(), [
+      'idp:application:create',
+      'idp:application:restart',
+      'idp:database:copy',
+      'idp:image:promote',
+      'idp:image:set-version',
+    ]);
+    assert.ok(ours.every(action => (action.examples?.length ?? 0) >= 2), JSON.stringify(ours.map(a => [a.id, a.examples?.length])));
+  });
 
   it('new-application: renders the repository, skips publish:github, dry-runs the manifest', async () => {
     const branchesBefore = service.branches();
@@ -224,6 +264,126 @@ describe('the software templates, dry-run by a real scaffolder', () => {
     });
     assert.equal(result.status, 400);
     assert.equal((await service.audit()).length, count, 'the service was called');
+  });
+});
+
+describe('the day-2 templates (restart-application, copy-database), dry-run by a real scaffolder', () => {
+  let argocd: ArgoCdDouble | undefined;
+  let service: ActionsService | undefined;
+  let scaffolder: { port: number; stop(): Promise<void> } | undefined;
+
+  before(async () => {
+    argocd = await startArgoCdDouble();
+    service = await startActionsService(
+      { argocd: { url: argocd.url, token: argocd.token, timeoutSeconds: 2 }, restart: { protected: { prod: [PROD_PROMOTERS] } } },
+      { trusted: true },
+    );
+    scaffolder = await startScaffolder(service);
+  });
+
+  after(async () => {
+    await scaffolder?.stop();
+    await service?.stop();
+    await argocd?.stop();
+  });
+
+  function started(): { argo: ArgoCdDouble; idp: ActionsService; port: number } {
+    assert.ok(argocd && service && scaffolder, 'the Argo CD double, the catalog service or the scaffolder did not start');
+    return { argo: argocd, idp: service, port: scaffolder.port };
+  }
+
+  it('restart-application: the dry run names the Deployments it would restart, and Argo CD restarts nothing', async () => {
+    const { argo, idp, port } = started();
+    const result = await scaffolderDryRun(port, 'restart-application', { application: 'component:default/checkout-api', environment: 'staging' });
+    assert.equal(result.status, 200, failure(result));
+    assert.deepEqual(argo.restarts, [], 'a dry run restarted something');
+    const [entry] = await idp.audit({ action: 'restart-application' });
+    assert.deepEqual([entry.actor, entry.dryRun, entry.outcome], [ALICE, true, 'succeeded']);
+    assert.deepEqual(pick(entry.inputs, ['application', 'environment', 'requestedByGroups']), {
+      application: 'checkout-api',
+      environment: 'staging',
+      requestedByGroups: ['group:default/team-payments'],
+    });
+    const restarted = result.body.output?.text?.find(text => text.title === 'Restarted')?.content ?? '';
+    assert.match(restarted, /^Argo CD application `checkout-api-staging`:$/m);
+    assert.match(restarted, /^- Deployment `storefront\/checkout-api`$/m);
+    assert.match(restarted, /^- Deployment `storefront-workers\/checkout-api-worker`$/m);
+  });
+
+  it('restart-application in protected prod: a listed group gets through, anyone else the service message', async () => {
+    const { idp, port } = started();
+    const values = { application: 'component:default/payments-api', environment: 'prod' };
+    const allowed = await scaffolderDryRun(port, 'restart-application', values, BOB);
+    assert.equal(allowed.status, 200, failure(allowed));
+    const refused = await scaffolderDryRun(port, 'restart-application', values, ALICE);
+    assert.equal(refused.status, 400, failure(refused));
+    assert.equal(refused.body.error?.name, 'InputError');
+    assert.match(refused.body.error?.message ?? '', /^restart-application: .*'prod' is protected.*\(forbidden\)$/);
+    const [entry] = await idp.audit({ action: 'restart-application' });
+    assert.deepEqual([entry.actor, entry.outcome], [ALICE, 'rejected']);
+  });
+
+  it('restart-application refuses an environment the template does not offer, before calling the service', async () => {
+    const { idp, port } = started();
+    const count = (await idp.audit()).length;
+    const result = await scaffolderDryRun(port, 'restart-application', { application: 'component:default/payments-api', environment: 'qa' });
+    assert.equal(result.status, 400);
+    assert.equal((await idp.audit()).length, count, 'the service was called');
+  });
+
+  it('copy-database: dry-runs the copy with the default 24 hours, and outputs the diff and the expiry', async () => {
+    const { idp, port } = started();
+    const branchesBefore = idp.branches();
+    const asked = Date.now();
+    const result = await scaffolderDryRun(port, 'copy-database', { application: 'component:default/payments-api', component: 'db', from: 'prod', to: 'staging', hours: 24 });
+    assert.equal(result.status, 200, failure(result));
+    const [entry] = await idp.audit({ action: 'copy-database' });
+    assert.deepEqual([entry.actor, entry.dryRun, entry.outcome], [ALICE, true, 'succeeded']);
+    // hours reaches the service as a number, not the string a template renders by default.
+    assert.deepEqual(pick(entry.inputs, ['application', 'component', 'from', 'to', 'hours']), {
+      application: 'payments-api',
+      component: 'db',
+      from: 'prod',
+      to: 'staging',
+      hours: 24,
+    });
+    const diff = result.body.output?.text?.find(text => text.title === 'Manifest change')?.content ?? '';
+    assert.match(diff, /^\+\+\+ b\/apps\/payments\/payments-api\.yaml$/m);
+    assert.match(diff, /^\+ +copies:/m);
+    const expires = result.body.output?.text?.find(text => text.title === 'Expires')?.content ?? '';
+    const at = /^The copy expires at (\S+) \(UTC\)\.$/.exec(expires);
+    assert.ok(at, expires);
+    assert.ok(Math.abs(Date.parse(at[1]) - (asked + 24 * 3_600_000)) < 120_000, at[1]);
+    assert.deepEqual(idp.branches(), branchesBefore, 'a dry run pushed a branch');
+  });
+
+  it('copy-database refuses hours outside 1..72 and an environment it does not offer, before calling the service', async () => {
+    const { idp, port } = started();
+    const count = (await idp.audit()).length;
+    const base = { application: 'component:default/payments-api', component: 'db', from: 'prod', to: 'staging' };
+    for (const values of [{ ...base, hours: 73 }, { ...base, hours: 0 }, { ...base, hours: 'a day' }, { ...base, to: 'qa', hours: 24 }]) {
+      const result = await scaffolderDryRun(port, 'copy-database', values);
+      assert.equal(result.status, 400, `${JSON.stringify(values)}: ${failure(result)}`);
+    }
+    assert.equal((await idp.audit()).length, count, 'the service was called');
+  });
+});
+
+describe('the day-2 templates as written', () => {
+  it('the two templates default to what the issue asks: hours 24 (at most 72), environments as in promote-image', () => {
+    const read = (folder: string) => yaml.parse(fs.readFileSync(path.join(TEMPLATES, folder, 'template.yaml'), 'utf8'));
+    const copy = read('copy-database').spec.parameters[0].properties;
+    assert.deepEqual([copy.hours.type, copy.hours.default, copy.hours.minimum, copy.hours.maximum], ['integer', 24, 1, 72]);
+    const promote = read('promote-image').spec.parameters[0].properties;
+    const environments = [...new Set([...promote.from.enum, ...promote.to.enum])];
+    const restart = read('restart-application').spec.parameters[0].properties;
+    assert.deepEqual(restart.environment.enum, environments);
+    assert.deepEqual(copy.from.enum, environments);
+    assert.deepEqual(copy.to.enum, environments);
+    for (const properties of [restart, copy]) {
+      assert.equal(properties.application['ui:field'], 'EntityPicker');
+      assert.deepEqual(properties.application['ui:options'].catalogFilter, [{ kind: 'Component', 'spec.type': ['service', 'etl', 'vendor'] }]);
+    }
   });
 });
 

@@ -18,5 +18,11 @@ export interface Config {
      * @visibility frontend
      */
     promoteTemplatePath?: string;
+    /**
+     * The scaffolder page of the restart-application template, default
+     * `/create/templates/default/idp-restart-application`.
+     * @visibility frontend
+     */
+    restartTemplatePath?: string;
   };
 }

@@ -37,6 +37,9 @@ def test_the_card_on_payments_api(page: Page, backstage: Backstage) -> None:
     expect(card.get_by_test_id("idp-environment-staging")).to_contain_text("2.14.0")
     expect(card.get_by_test_id("idp-environment-prod")).to_contain_text("2.13.2")
     expect(card.get_by_role("button", name="Promote 2.14.0 from dev to staging")).to_be_visible()
+    expect(card.get_by_role("button", name="Restart in dev")).to_be_visible()
+    # The demo service has no Argo CD: the card says so, quietly, from the status endpoint.
+    expect(card.get_by_test_id("idp-argocd-note")).to_contain_text("Argo CD is not configured")
     expect(card.get_by_test_id("audit-entry").first).to_contain_text("promote-image")
     if os.environ.get("SCREENSHOTS"):
         card.scroll_into_view_if_needed()

@@ -12,5 +12,6 @@ export default idpPlugin;
 export { idpPlugin, rootRouteRef, IDP_COMPONENT_FILTER } from './plugin';
 export { EntityIdpDeploymentsCard, IdpPage, legacyIdpPlugin, legacyRootRouteRef } from './legacy';
 export * from './api';
-export { environmentRows, promoteUrl, VERSION_ANNOTATION_PREFIX } from './components/deployments';
+export { environmentRows, promoteUrl, restartUrl, VERSION_ANNOTATION_PREFIX } from './components/deployments';
+export { describeCopy, describePod } from './components/status';
 export type { EnvironmentRow, EnvironmentLink } from './components/deployments';

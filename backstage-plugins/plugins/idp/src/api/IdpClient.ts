@@ -1,4 +1,4 @@
-import type { AdoptionQuery, Adoption, AuditPage, AuditQuery, IdpApi, Problems } from './types';
+import type { AdoptionQuery, Adoption, ApplicationStatus, AuditPage, AuditQuery, IdpApi, Problems } from './types';
 
 /** What the client needs of Backstage: `discoveryApi` and `fetchApi` fit. */
 export interface IdpClientOptions {
@@ -50,6 +50,11 @@ export class IdpClient implements IdpApi {
     return this.get<Problems>('/api/v1/problems', {});
   }
 
+  /** Per environment: the version in git, Argo CD's sync and health, unhealthy pods, live database copies. */
+  getStatus(application: string): Promise<ApplicationStatus> {
+    return this.get<ApplicationStatus>(`/api/v1/applications/${encodeURIComponent(application)}/status`, {});
+  }
+
   private async get<T>(path: string, query: object): Promise<T> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
@@ -72,7 +77,7 @@ export class IdpClient implements IdpApi {
     if (!response.ok) {
       const { message, code } = describeError(text);
       throw new IdpRequestError(
-        `${what} answered HTTP ${response.status}${message ? `: ${message}` : ''}${hint(response.status)}`,
+        `${what} answered HTTP ${response.status}${message ? `: ${message}` : ''}${hint(response.status, code)}`,
         response.status,
         code,
       );
@@ -104,8 +109,9 @@ function describeError(text: string): { message: string; code?: string } {
   return { message: text.trim().slice(0, MESSAGE_CHARS) };
 }
 
-function hint(status: number): string {
-  if (status === 404) {
+function hint(status: number, serviceCode: string | undefined): string {
+  // The service's own 404 (`not_found`: no such application) came through the proxy: no hint.
+  if (status === 404 && serviceCode === undefined) {
     return ' (is proxy.endpoints./idp configured in app-config.yaml?)';
   }
   if (status === 401) {

@@ -92,3 +92,9 @@ export function promoteUrl(
 export function applicationName(entity: Entity): string {
   return entity.metadata.name;
 }
+
+/** The scaffolder's page of the restart-application template, pre-filled with the application and environment. */
+export function restartUrl(templatePath: string, entityRef: string, environment: string): string {
+  const formData = { application: entityRef, environment };
+  return `${templatePath}?${new URLSearchParams({ formData: JSON.stringify(formData) }).toString()}`;
+}

@@ -1,6 +1,7 @@
 import type {
   Adoption,
   AdoptionQuery,
+  ApplicationStatus,
   AuditEntry,
   AuditPage,
   AuditQuery,
@@ -18,6 +19,8 @@ export class InMemoryIdpApi implements IdpApi {
   entries: AuditEntry[] = [];
   adoption: Adoption = emptyAdoption();
   problems: Problems = { revision: 'abc', problems: [], sourceError: null };
+  /** `GET /api/v1/applications/{name}/status` by application; an application not here is a 404. */
+  statuses: Record<string, ApplicationStatus> = {};
   fail: Partial<Record<keyof IdpApi, Error>> = {};
   hold: Partial<Record<keyof IdpApi, boolean>> = {};
 
@@ -44,6 +47,15 @@ export class InMemoryIdpApi implements IdpApi {
   async getProblems(): Promise<Problems> {
     await this.enter('getProblems', {});
     return this.problems;
+  }
+
+  async getStatus(application: string): Promise<ApplicationStatus> {
+    await this.enter('getStatus', { application });
+    const status = this.statuses[application];
+    if (!status) {
+      throw new Error(`GET /api/v1/applications/${application}/status answered HTTP 404: no application named '${application}' in the catalog`);
+    }
+    return status;
   }
 
   private async enter(method: keyof IdpApi, query: object): Promise<void> {
@@ -85,5 +97,33 @@ export function auditEntry(minute: number, fields: Partial<AuditEntry> = {}): Au
     pullRequestUrl: `https://github.com/acme/gitops/pull/${id}`,
     durationSeconds: 0.4,
     ...fields,
+  };
+}
+
+/**
+ * A status answer as the service gives it with Argo CD reachable: every environment Synced and
+ * Healthy, no pod listed, no copy; `environments` overrides fields per environment.
+ */
+export function applicationStatus(
+  application: string,
+  versions: Record<string, string>,
+  environments: Record<string, Partial<ApplicationStatus['environments'][number]>> = {},
+  argocd: ApplicationStatus['argocd'] = { state: 'ok', message: null },
+): ApplicationStatus {
+  const known = argocd.state === 'ok';
+  return {
+    application,
+    argocd,
+    environments: Object.entries(versions).map(([environment, version]) => ({
+      environment,
+      version,
+      argocdApplication: `${application}-${environment}`,
+      sync: known ? 'Synced' : null,
+      health: known ? 'Healthy' : null,
+      pods: [],
+      copies: [],
+      ...environments[environment],
+    })),
+    observedAt: '2026-12-02T14:00:00Z',
   };
 }

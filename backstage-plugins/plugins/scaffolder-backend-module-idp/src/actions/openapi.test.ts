@@ -7,8 +7,10 @@ import { describe, it } from 'node:test';
 import { IdpServiceClient } from '../service/IdpServiceClient';
 import { TestBackstageAuth } from '../testing/backstageAuth';
 import { actionRequestSchema, ADDED_BY_ACTION, schemaDifferences } from '../testing/openapiDrift';
+import { createIdpDatabaseCopyAction } from './copyDatabase/copyDatabase';
 import { createIdpApplicationCreateAction } from './createApplication/createApplication';
 import { createIdpImagePromoteAction } from './promoteImage/promoteImage';
+import { createIdpApplicationRestartAction } from './restartApplication/restartApplication';
 import { createIdpImageSetVersionAction } from './setVersion/setVersion';
 
 const OPENAPI = path.resolve(__dirname, '../../../../../catalog-info/openapi.json');
@@ -18,6 +20,8 @@ const actions = [
   { service: 'create-application', action: createIdpApplicationCreateAction({ client, auth: new TestBackstageAuth() }) },
   { service: 'promote-image', action: createIdpImagePromoteAction({ client, auth: new TestBackstageAuth() }) },
   { service: 'set-version', action: createIdpImageSetVersionAction({ client, auth: new TestBackstageAuth() }) },
+  { service: 'restart-application', action: createIdpApplicationRestartAction({ client, auth: new TestBackstageAuth() }) },
+  { service: 'copy-database', action: createIdpDatabaseCopyAction({ client, auth: new TestBackstageAuth() }) },
 ];
 
 /** What a service whose request bodies match the actions exactly would declare (pydantic style). */

@@ -2,16 +2,36 @@ import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { BACKSTAGE_TOKEN_HEADER } from './identity';
 
-/** The service's self-service actions (docs/architecture.md §6.4). */
-export type IdpActionName = 'create-application' | 'promote-image' | 'set-version';
+/** The service's self-service actions (docs/architecture.md §6.4, DESIGN §11). */
+export type IdpActionName = 'create-application' | 'promote-image' | 'set-version' | 'copy-database' | 'restart-application';
 
-/** What the service answers for an action: the pull request (none on a dry run) and the diff. */
+/** The actions that change a manifest: they answer a diff and, unless dry, its branch. */
+export type IdpManifestActionName = Exclude<IdpActionName, 'restart-application'>;
+
+/** What the service answers for a manifest action: the pull request (none on a dry run) and the diff. */
 export interface IdpActionResult {
   branch: string | null;
   pullRequestUrl: string | null;
   diff: string;
   auditId: number | string | null;
   changed: boolean;
+  /** copy-database only: when the copy removes itself (ISO 8601 UTC). */
+  expiresAt?: string;
+}
+
+/** One Deployment of the Argo CD application's resource tree that was (or, dry, would be) restarted. */
+export interface IdpRestartedResource {
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+/** What the service answers for restart-application: no manifest change, the Deployments instead. */
+export interface IdpRestartResult {
+  auditId: number | string | null;
+  changed: boolean;
+  argocdApplication: string;
+  restarted: IdpRestartedResource[];
 }
 
 /**
@@ -33,11 +53,21 @@ export class IdpServiceClient {
    * can fix it); anything else that is not a 2xx is a plain Error.
    */
   async run(
-    action: IdpActionName,
+    action: IdpManifestActionName,
     body: object,
     signal?: AbortSignal,
     backstageToken?: string,
   ): Promise<IdpActionResult> {
+    return parseResult(action, await this.post(action, body, signal, backstageToken));
+  }
+
+  /** `restart-application`: the same call and errors, its own answer. */
+  async restart(body: object, signal?: AbortSignal, backstageToken?: string): Promise<IdpRestartResult> {
+    const action = 'restart-application';
+    return parseRestartResult(action, await this.post(action, body, signal, backstageToken));
+  }
+
+  private async post(action: IdpActionName, body: object, signal?: AbortSignal, backstageToken?: string): Promise<string> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1/actions/${action}`;
     let response: Response;
     try {
@@ -68,7 +98,7 @@ export class IdpServiceClient {
       const message = serviceMessage(text) ?? text.slice(0, 200);
       throw new Error(`${action}: the IDP catalog service answered HTTP ${response.status}: ${message}`);
     }
-    return parseResult(action, text);
+    return text;
   }
 }
 
@@ -85,13 +115,16 @@ function serviceMessage(text: string): string | undefined {
   return undefined;
 }
 
-function parseResult(action: IdpActionName, text: string): IdpActionResult {
-  let body: any;
+function parseJson(action: IdpActionName, text: string): any {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new Error(`${action}: the IDP catalog service answered a body that is not JSON`);
   }
+}
+
+function parseResult(action: IdpManifestActionName, text: string): IdpActionResult {
+  const body = parseJson(action, text);
   if (typeof body?.diff !== 'string' || typeof body?.changed !== 'boolean') {
     throw new Error(`${action}: the IDP catalog service's answer lacks diff or changed`);
   }
@@ -101,5 +134,24 @@ function parseResult(action: IdpActionName, text: string): IdpActionResult {
     diff: body.diff,
     auditId: body.auditId ?? null,
     changed: body.changed,
+    ...(typeof body.expiresAt === 'string' ? { expiresAt: body.expiresAt } : {}),
+  };
+}
+
+function parseRestartResult(action: IdpActionName, text: string): IdpRestartResult {
+  const body = parseJson(action, text);
+  const restarted = body?.restarted;
+  if (typeof body?.argocdApplication !== 'string' || !Array.isArray(restarted) || typeof body?.changed !== 'boolean') {
+    throw new Error(`${action}: the IDP catalog service's answer lacks argocdApplication, restarted or changed`);
+  }
+  return {
+    auditId: body.auditId ?? null,
+    changed: body.changed,
+    argocdApplication: body.argocdApplication,
+    restarted: restarted.map((resource: any) => ({
+      kind: String(resource?.kind ?? ''),
+      name: String(resource?.name ?? ''),
+      namespace: String(resource?.namespace ?? ''),
+    })),
   };
 }
