@@ -161,7 +161,7 @@ def test_the_backstage_frontend_benchmark_runs_on_a_small_catalog() -> None:
         "backstage_frontend", "--manifests", "50", "--audit-rows", "500", "--views", "2"
     )
     for figure in (
-        "card: 1 request per entity page view",
+        "card: 2 requests per entity page view",
         "card, application with many entries",
         "card, application with none",
         "/idp first screen (3 requests at once)",

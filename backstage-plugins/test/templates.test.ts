@@ -349,7 +349,8 @@ describe('the day-2 templates (restart-application, copy-database), dry-run by a
     });
     const diff = result.body.output?.text?.find(text => text.title === 'Manifest change')?.content ?? '';
     assert.match(diff, /^\+\+\+ b\/apps\/payments\/payments-api\.yaml$/m);
-    assert.match(diff, /^\+ +copies:/m);
+    // The demo's environments are flow mappings, and stay so: the copy is added inside.
+    assert.match(diff, /^\+ +staging: \{version: "[^"]+", copies: \[\{component: db, from: prod, expiresAt: "[0-9T:-]+Z"\}\]\}$/m);
     const expires = result.body.output?.text?.find(text => text.title === 'Expires')?.content ?? '';
     const at = /^The copy expires at (\S+) \(UTC\)\.$/.exec(expires);
     assert.ok(at, expires);
