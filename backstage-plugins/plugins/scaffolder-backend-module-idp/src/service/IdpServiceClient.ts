@@ -2,7 +2,7 @@ import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { BACKSTAGE_TOKEN_HEADER } from './identity';
 
-/** The service's self-service actions (docs/architecture.md §6.4, DESIGN §11). */
+/** The service's self-service actions (docs/architecture.md §6.4). */
 export type IdpActionName = 'create-application' | 'promote-image' | 'set-version' | 'copy-database' | 'restart-application';
 
 /** The actions that change a manifest: they answer a diff and, unless dry, its branch. */
