@@ -32,9 +32,15 @@ from catalog_service.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
 
-# A connection that says nothing for 20 s is probed every 5 s; 4 lost probes end it.
+# A connection that says nothing for 20 s is probed every 5 s; 4 lost probes end it. On both
+# ends: the client's find a database that vanished; the server's (its session settings) find a
+# holder whose host died or was cut off without closing the socket, which PostgreSQL's defaults
+# (2 hours idle) would keep holding the lease.
 _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 5,
                "keepalives_count": 4}  # fmt: skip
+_SERVER_KEEPALIVES = (
+    "-c tcp_keepalives_idle=20 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=4"
+)
 
 
 class JobLeases(Protocol):
@@ -75,7 +81,7 @@ class AdvisoryLeases:
             parse_url(str(url)) if isinstance(url, str) else url,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
-            connect_args={**_KEEPALIVES, "connect_timeout": 10},
+            connect_args={**_KEEPALIVES, "connect_timeout": 10, "options": _SERVER_KEEPALIVES},
         )
         self._held: dict[str, Connection] = {}
         self._lock = threading.Lock()
