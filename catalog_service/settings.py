@@ -209,6 +209,18 @@ class AuthSettings(_Section):
         None, description="Verify the Backstage user token sent in X-Backstage-Token"
     )
 
+    @model_validator(mode="after")
+    def _ci_tokens_apart(self) -> AuthSettings:
+        # A CI token also listed in tokens or trustedTokens would have every right, silently.
+        ci = {token.get_secret_value() for token in self.ciTokens}
+        for name in ("tokens", "trustedTokens"):
+            if any(token.get_secret_value() in ci for token in getattr(self, name)):
+                raise ValueError(
+                    f"a token of auth.ciTokens is also in auth.{name}, where it may call every"
+                    " write endpoint: give CI a token of its own"
+                )
+        return self
+
     def all_tokens(self) -> list[SecretStr]:
         """Every token a write call may present: ``tokens`` and ``trustedTokens``."""
         return [*self.tokens, *self.trustedTokens]

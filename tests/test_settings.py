@@ -352,3 +352,14 @@ def test_a_short_token_in_the_environment_is_named(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ConfigurationError) as raised:
         load_settings()
     assert "auth.tokens.0: " in raised.value.message and "[...]" not in raised.value.message
+
+
+@pytest.mark.parametrize("other", ["tokens", "trustedTokens"])
+def test_a_ci_token_also_given_every_right_stops_the_start(tmp_path: Path, other: str) -> None:
+    # Listed in both, the CI token passed require_token: the "set-version only" rule was void.
+    ci = "ci-token-0123456789abcdef"
+    message = config_error(
+        tmp_path, f"source: {{url: /x}}\nauth: {{ciTokens: [{ci}], {other}: [{ci}]}}\n"
+    )
+    assert f"auth: Value error, a token of auth.ciTokens is also in auth.{other}" in message
+    assert ci not in message
