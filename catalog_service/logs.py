@@ -34,7 +34,11 @@ _PATTERNS = (
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"), rf"\1{REDACTED}"),
     (re.compile(r"(?i)\b(authorization:\s*\w+\s+)\S+"), rf"\1{REDACTED}"),
     (re.compile(r"(://[^/\s:@]*:)[^@\s/]+@"), rf"\1{REDACTED}@"),
-    (re.compile(r"(?i)\b(password|passwd|secret|token)=[^\s&;,'\"]+"), rf"\1={REDACTED}"),
+    # Any name ending so (access_token=, client_secret=): the names are looked for alone.
+    (
+        re.compile(r"(?i)(password|passwd|secret|token)=[^\s&;,'\"]+"),
+        rf"\1={REDACTED}",
+    ),
 )
 
 
@@ -113,7 +117,7 @@ class JsonFormatter(logging.Formatter):
             "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": self._redact(record.getMessage()),
+            "message": record.getMessage(),
         }
         request_id = getattr(record, "requestId", None) or current_request_id()
         if request_id:
@@ -122,7 +126,11 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, field):
                 line[field] = getattr(record, field)
         if record.exc_info:
-            line["exception"] = self._redact(self.formatException(record.exc_info))
+            line["exception"] = self.formatException(record.exc_info)
+        # Every field, not the message alone: a token put in a path or a request id by mistake.
+        for key, value in line.items():
+            if isinstance(value, str) and key != "time":
+                line[key] = self._redact(value)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 

@@ -36,6 +36,7 @@ from pydantic_settings import (
 )
 
 from catalog_service.argocd.settings import ArgoCDApiSettings
+from catalog_service.domain.deployment import IN_CLUSTER
 from catalog_service.domain.entities import PLACEHOLDERS
 from catalog_service.domain.manifests import DNS_LABEL
 from catalog_service.domain.parsing import MANIFEST_SUFFIXES, is_manifest_path
@@ -209,6 +210,18 @@ class AuthSettings(_Section):
     backstage: BackstageIdentitySettings | None = Field(
         None, description="Verify the Backstage user token sent in X-Backstage-Token"
     )
+
+    @model_validator(mode="after")
+    def _ci_tokens_apart(self) -> AuthSettings:
+        # A CI token also listed in tokens or trustedTokens would have every right, silently.
+        ci = {token.get_secret_value() for token in self.ciTokens}
+        for name in ("tokens", "trustedTokens"):
+            if any(token.get_secret_value() in ci for token in getattr(self, name)):
+                raise ValueError(
+                    f"a token of auth.ciTokens is also in auth.{name}, where it may call every"
+                    " write endpoint: give CI a token of its own"
+                )
+        return self
 
     def all_tokens(self) -> list[SecretStr]:
         """Every token a write call may present: ``tokens`` and ``trustedTokens``."""
@@ -409,6 +422,26 @@ class Settings(BaseSettings):
         unknown = sorted(set(self.render.destinations) - set(self.environments))
         if unknown:
             raise ValueError(f"render.destinations names unknown environments: {unknown}")
+        return self
+
+    @model_validator(mode="after")
+    def _environments_apart(self) -> Settings:
+        # Two environments of one application in one namespace of one cluster: their Argo CD
+        # Applications would deploy the same release there, each overwriting the other's.
+        if "{environment}" in self.render.namespace:
+            return self
+        clusters: dict[tuple[str | None, str | None], str] = {}
+        for env in self.environments:
+            where = self.render.destinations.get(env)
+            key = (where.server, where.name) if where is not None else (IN_CLUSTER, None)
+            if key in clusters:
+                raise ValueError(
+                    f"render.namespace {self.render.namespace!r} has no {{environment}}, and"
+                    f" {clusters[key]} and {env} deploy to the same cluster: their deployments"
+                    " would overwrite each other; put {environment} in render.namespace or give"
+                    " them their own clusters (render.destinations)"
+                )
+            clusters[key] = env
         return self
 
     @classmethod

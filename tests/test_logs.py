@@ -104,3 +104,25 @@ def test_an_exception_is_one_line_and_redacted() -> None:
     assert record["message"] == "it failed"
     assert "RuntimeError: push with [redacted]" in record["exception"]
     assert TEST_TOKEN not in text
+
+
+def test_no_field_of_a_json_line_carries_a_secret() -> None:
+    # A caller that puts a token in the path (or the request id) by mistake: the message was
+    # redacted, the path and requestId fields of the same line were written as given.
+    formatter = JsonFormatter(Redactor([TEST_TOKEN]))
+    token = set_request_id(TEST_TOKEN)
+    try:
+        path = f"/api/v1/actions/{TEST_TOKEN}"
+        text = line(formatter, "POST %s", path, method="POST", path=path, status=404)
+    finally:
+        reset_request_id(token)
+    assert TEST_TOKEN not in text
+    record = json.loads(text)
+    assert record["path"] == f"/api/v1/actions/{REDACTED}" and record["requestId"] == REDACTED
+
+
+def test_secret_shaped_pairs_with_a_prefix_are_redacted() -> None:
+    redact = Redactor()
+    for pair in ("access_token=gho_16C7e42F", "client_secret=s3cr3t-x", "x-api-token=abc123"):
+        name = pair.partition("=")[0]
+        assert redact(f"GET /cb?{pair}&state=1") == f"GET /cb?{name}={REDACTED}&state=1"

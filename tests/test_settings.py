@@ -352,3 +352,31 @@ def test_a_short_token_in_the_environment_is_named(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ConfigurationError) as raised:
         load_settings()
     assert "auth.tokens.0: " in raised.value.message and "[...]" not in raised.value.message
+
+
+@pytest.mark.parametrize("other", ["tokens", "trustedTokens"])
+def test_a_ci_token_also_given_every_right_stops_the_start(tmp_path: Path, other: str) -> None:
+    # Listed in both, the CI token passed require_token: the "set-version only" rule was void.
+    ci = "ci-token-0123456789abcdef"
+    message = config_error(
+        tmp_path, f"source: {{url: /x}}\nauth: {{ciTokens: [{ci}], {other}: [{ci}]}}\n"
+    )
+    assert f"auth: Value error, a token of auth.ciTokens is also in auth.{other}" in message
+    assert ci not in message
+
+
+def test_a_namespace_two_environments_share_on_one_cluster_stops_the_start(
+    tmp_path: Path,
+) -> None:
+    # render.namespace "{system}" with every environment in the cluster Argo CD runs in (the
+    # default): pay-dev and pay-prod both deployed release pay into namespace shop.
+    base = "source: {url: /x}\nenvironments: [dev, staging, prod]\n"
+    message = config_error(tmp_path, base + "render: {namespace: '{system}'}\n")
+    assert "render.namespace '{system}' has no {environment}, and dev and staging deploy" in (
+        message
+    )
+    clusters = ", ".join(f"{env}: {{name: {env}-cluster}}" for env in ("dev", "staging", "prod"))
+    apart = "render: {namespace: '{system}', destinations: {" + clusters + "}}\n"
+    assert load_settings(write(tmp_path, base + apart)).render.namespace == "{system}"
+    shared = apart.replace("prod-cluster", "staging-cluster")
+    assert "staging and prod deploy to the same cluster" in config_error(tmp_path, base + shared)

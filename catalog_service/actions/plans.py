@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from catalog_service.actions.schemas import (
 )
 from catalog_service.domain.catalog import Catalog
 from catalog_service.domain.entities import EntityContext
-from catalog_service.domain.problems import ERROR
+from catalog_service.domain.problems import ERROR, Problem
 from catalog_service.domain.review import check_text
 from catalog_service.errors import (
     ConflictError,
@@ -267,6 +268,35 @@ def _step(request: PromoteImageInput, order: Sequence[str]) -> tuple[str, str]:
             f" environment is {following or 'none'}, not {target!r}"
         )
     return source, target
+
+
+def refuse_new_errors(
+    plan: Plan, before: bytes | None, context: EntityContext, catalog: Catalog
+) -> None:
+    """An edit never gives its file an error the rule engine did not find there before (422):
+    CI's set-version with a version the manifest cannot hold (``1.0+build`` for an image) would
+    commit a manifest that leaves the catalog, and with it every deployment render writes."""
+    if not plan.changed or before is None:
+        return  # nothing written, or a new file (create-application checked it whole)
+    after = plan.edit(before)
+    if after is None:
+        return
+    had = Counter(problem.message for problem in _errors(plan.path, before, context, catalog))
+    new = []
+    for problem in _errors(plan.path, after, context, catalog):
+        if had[problem.message] > 0:
+            had[problem.message] -= 1
+        else:
+            new.append(problem)
+    if new:
+        raise ManifestInvalidError(
+            "the change would give the manifest new errors, so nothing was written:\n"
+            + "\n".join(str(problem) for problem in new)
+        )
+
+
+def _errors(path: str, data: bytes, context: EntityContext, catalog: Catalog) -> list[Problem]:
+    return [p for p in check_text(path, data, context, catalog) if p.severity == ERROR]
 
 
 def branch_difference(plan: Plan, found: BranchChange) -> str | None:

@@ -7,12 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from catalog_service.domain.manifests import DNS_LABEL
+from catalog_service.domain.manifests import DNS_LABEL, VERSION
 
 Name = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
 # A Backstage entity ref (user:default/alice) or a plain name; no control characters.
 Ref = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:/@+-]+$")]
-Version = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.+-]+$")]
+# The manifest's own rule (a version starting with '.' or '-' passed here and then left the
+# manifest invalid); whether an image can take '+' is the rule engine's to say.
+Version = Annotated[str, Field(min_length=1, max_length=128, pattern=VERSION)]
 
 
 class _Input(BaseModel):

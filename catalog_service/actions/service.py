@@ -32,6 +32,7 @@ from catalog_service.actions.plans import (
     plan_create,
     plan_promote,
     plan_set_version,
+    refuse_new_errors,
 )
 from catalog_service.actions.requester import Requester
 from catalog_service.actions.restart import Restarter
@@ -172,6 +173,8 @@ class ActionService:
             if snap is None:
                 raise NotReadyError("no catalog yet: the first ingest has not finished")
             plan = make_plan(snap)
+            before = self.read(snap.revision, plan.path) if plan.changed else None
+            refuse_new_errors(plan, before, self.context, snap.catalog)
             changed = self._carry_out(plan, call)
             outcome = "succeeded"
             message = _summary(plan, request.dryRun, changed, call.url, call.branch)

@@ -33,6 +33,11 @@ from catalog_service.errors import DatabaseError
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POOL_TIMEOUT_SECONDS = 30.0  # SQLAlchemy's: how long a session waits for a pooled connection
 URL_HELP = "sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME"
+# Every PostgreSQL connection: a host that never answers (a firewall dropping packets) fails the
+# connect after 10 s instead of never (the start waited forever for its migrations), and a
+# silent peer is probed after 20 s idle, every 5 s, 4 times. The URL's own values win.
+POSTGRES_CONNECT_ARGS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 20,
+                         "keepalives_interval": 5, "keepalives_count": 4}  # fmt: skip
 
 
 def parse_url(url: str) -> URL:
@@ -75,9 +80,19 @@ def create_engine(url: str, pool_timeout: float = POOL_TIMEOUT_SECONDS) -> Engin
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed, pool_timeout)
         # pre_ping: a replica outlives PostgreSQL restarts without failing the first request.
-        return sqlalchemy.create_engine(parsed, pool_pre_ping=True, pool_timeout=pool_timeout)
+        return sqlalchemy.create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_timeout=pool_timeout,
+            connect_args=postgres_connect_args(parsed),
+        )
     except (NoSuchModuleError, ArgumentError) as error:
         raise DatabaseError(f"database {redact(parsed)}: {describe(error, parsed)}") from None
+
+
+def postgres_connect_args(url: URL) -> dict[str, object]:
+    """:data:`POSTGRES_CONNECT_ARGS`, less those the URL sets itself."""
+    return {key: value for key, value in POSTGRES_CONNECT_ARGS.items() if key not in url.query}
 
 
 def _sqlite_engine(url: URL, pool_timeout: float) -> Engine:

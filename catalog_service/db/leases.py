@@ -27,14 +27,18 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from catalog_service.db.engine import parse_url
+from catalog_service.db.engine import parse_url, postgres_connect_args
 from catalog_service.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
 
-# A connection that says nothing for 20 s is probed every 5 s; 4 lost probes end it.
-_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 5,
-               "keepalives_count": 4}  # fmt: skip
+# The engine's keepalives (a connection that says nothing for 20 s is probed every 5 s; 4 lost
+# probes end it), on both ends: the client's find a database that vanished; the server's (its
+# session settings) find a holder whose host died or was cut off without closing the socket,
+# which PostgreSQL's defaults (2 hours idle) would keep holding the lease.
+_SERVER_KEEPALIVES = (
+    "-c tcp_keepalives_idle=20 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=4"
+)
 
 
 class JobLeases(Protocol):
@@ -71,11 +75,12 @@ class AdvisoryLeases:
 
     def __init__(self, url: str | URL) -> None:
         # A pool of its own: a held lease never takes a connection the requests need.
+        parsed = parse_url(str(url)) if isinstance(url, str) else url
         self._engine = sqlalchemy.create_engine(
-            parse_url(str(url)) if isinstance(url, str) else url,
+            parsed,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
-            connect_args={**_KEEPALIVES, "connect_timeout": 10},
+            connect_args={**postgres_connect_args(parsed), "options": _SERVER_KEEPALIVES},
         )
         self._held: dict[str, Connection] = {}
         self._lock = threading.Lock()

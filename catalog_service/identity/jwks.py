@@ -8,12 +8,17 @@ and expired keys are not used past ``cache_seconds``.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
+import ssl
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 import jwt
 
@@ -25,12 +30,84 @@ Fetch = Callable[[str, float], bytes]
 
 
 def fetch_url(url: str, timeout: float) -> bytes:
+    """The body at ``url``, within ``timeout`` seconds in all: a server that answers a byte at a
+    time (each within the socket's timeout) is cut off when the time is up, not read for hours
+    while every check of a Backstage token waits for it."""
+    cut = _Deadline()
+    opener = urllib.request.build_opener(
+        _Handler(cut), _HttpsHandler(cut, context=ssl.create_default_context())
+    )
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        body: bytes = response.read(MAX_JWKS_BYTES + 1)
+    timer = threading.Timer(timeout, cut.expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            body: bytes = response.read(MAX_JWKS_BYTES + 1)
+    except (OSError, http.client.HTTPException) as error:
+        if cut.expired.is_set():
+            raise TimeoutError(f"no whole answer within {timeout:g} s") from None
+        raise OSError(str(error) or type(error).__name__) from None
+    finally:
+        timer.cancel()
+    if cut.expired.is_set():
+        raise TimeoutError(f"no whole answer within {timeout:g} s")
     if len(body) > MAX_JWKS_BYTES:
         raise ValueError(f"the answer is larger than {MAX_JWKS_BYTES:,} bytes")
     return body
+
+
+class _Deadline:
+    """The sockets of one fetch, shut down when its time is up (which wakes a blocked read)."""
+
+    def __init__(self) -> None:
+        self.expired = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def opened(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired.is_set():
+                _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _connection(base: type[http.client.HTTPConnection], cut: _Deadline) -> Any:
+    class Connection(base):  # type: ignore[valid-type,misc]
+        def connect(self) -> None:
+            super().connect()
+            cut.opened(self.sock)
+
+    return Connection
+
+
+class _Handler(urllib.request.HTTPHandler):
+    def __init__(self, cut: _Deadline) -> None:
+        super().__init__()
+        self._class = _connection(http.client.HTTPConnection, cut)
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(self._class, req)
+
+
+class _HttpsHandler(urllib.request.HTTPSHandler):
+    def __init__(self, cut: _Deadline, context: ssl.SSLContext) -> None:
+        super().__init__(context=context)
+        self._class = _connection(http.client.HTTPSConnection, cut)
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(self._class, req, context=self._context)  # type: ignore[attr-defined]
 
 
 class JwksKeys:

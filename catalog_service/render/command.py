@@ -4,6 +4,8 @@ application in every environment it lists, and write the folder."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +33,11 @@ from catalog_service.ingest.build import build_git_source, git_token
 from catalog_service.render.output import WriteReport, write_output
 from catalog_service.settings import Settings
 from catalog_service.sources.git import GitSource, TreeEntry
+from catalog_service.sources.repository import identity_of
+from catalog_service.sources.urls import split_credentials
+
+log = logging.getLogger(__name__)
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:.+$")  # git@github.com:acme/gitops.git
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +51,7 @@ class RenderOutcome:
 def render_config(settings: Settings) -> RenderConfig:
     render = settings.render
     return RenderConfig(
-        chart_repo_url=render.chart.repoURL or settings.source.url,
+        chart_repo_url=render.chart.repoURL or default_chart_repository(settings),
         chart_path=render.chart.path,
         chart_revision=render.chart.targetRevision or settings.source.branch,
         project=render.argocd.project,
@@ -55,6 +62,26 @@ def render_config(settings: Settings) -> RenderConfig:
         },
         secret_store=render.secretStore,
     )
+
+
+def default_chart_repository(settings: Settings) -> str:
+    """The GitOps repository as Argo CD can fetch it: ``source.url`` without the credentials it
+    may carry (the Applications are committed), or ``source.webUrl`` when the source is a local
+    path or a ``file:`` URL, which no Argo CD can reach (then a warning, without either)."""
+    url = split_credentials(settings.source.url)[0]
+    if "://" in url and not url.startswith("file:"):
+        return url
+    if _SCP_LIKE.match(url):
+        return url
+    web = identity_of(settings).web_url
+    if web is not None:
+        return web
+    log.warning(
+        "source.url (%s) is a local path, which Argo CD cannot fetch the platform chart from:"
+        " set render.chart.repoURL (or source.webUrl) to the repository's URL",
+        url,
+    )
+    return url
 
 
 def render_repository(

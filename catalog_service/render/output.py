@@ -8,7 +8,6 @@ what makes the folder ours. A folder without it is used only when empty (a fresh
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import json
 import os
@@ -47,32 +46,46 @@ def write_output(out: Path, files: Mapping[str, bytes]) -> WriteReport:
     for relative in files:
         if not _OUR_FILE.match(relative):
             raise ValueError(f"not a render output path: {relative!r}")
-    _prepare(out)
-    with _locked(out):
-        previous = _read_marker(out)
-        # Listed before writing: files of a render killed midway are still removed later.
-        _write_marker(out, previous | set(files))
-        written = unchanged = 0
-        known: set[str] = set()
-        for relative, data in sorted(files.items()):
-            if _write_if_changed(out, relative, data, known):
-                written += 1
-            else:
-                unchanged += 1
-        removed = sum(_remove(out, relative) for relative in sorted(previous - set(files)))
-        _write_marker(out, set(files))
+    try:
+        _make_folder(out)
+        with _locked(out):
+            # Checked under the lock: a render starting beside another one into a new folder
+            # sees either the empty folder or the other's marker, never its first files.
+            _check_ours(out)
+            return _write_locked(out, files)
+    except OSError as error:  # a full disk, a read-only mount, a folder where a file goes
+        where = error.filename or out
+        raise RenderOutputError(
+            f"cannot write the render into {out}: {where}: {error.strerror or error}"
+        ) from None
+
+
+def _write_locked(out: Path, files: Mapping[str, bytes]) -> WriteReport:
+    previous = _read_marker(out)
+    # Listed before writing: files of a render killed midway are still removed later.
+    _write_marker(out, previous | set(files))
+    written = unchanged = 0
+    known: set[str] = set()
+    for relative, data in sorted(files.items()):
+        if _write_if_changed(out, relative, data, known):
+            written += 1
+        else:
+            unchanged += 1
+    removed = sum(_remove(out, relative) for relative in sorted(previous - set(files)))
+    _write_marker(out, set(files))
     return WriteReport(written=written, unchanged=unchanged, removed=removed)
 
 
-def _prepare(out: Path) -> None:
+def _make_folder(out: Path) -> None:
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise RenderOutputError(f"{out} is not a folder; give --out a folder for the render")
-    if not out.exists():
-        try:
-            out.mkdir(parents=True)
-        except OSError as error:
-            raise RenderOutputError(f"cannot create {out}: {error.strerror}") from None
-        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # another render may make it at the same time
+    except OSError as error:
+        raise RenderOutputError(f"cannot create {out}: {error.strerror}") from None
+
+
+def _check_ours(out: Path) -> None:
     if (out / MARKER).is_file():
         return
     others = sorted({path.name for path in out.iterdir()} - _IGNORED_IN_A_NEW_FOLDER)
@@ -88,7 +101,7 @@ def _prepare(out: Path) -> None:
 def _locked(out: Path) -> Iterator[None]:
     """One render at a time in a folder: a second one waits for the first (the lock is on the
     folder itself, so no lock file lands in the rendered branch)."""
-    descriptor = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    descriptor = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -148,20 +161,21 @@ def _folder(out: Path, relative: str, create: bool, known: set[str] | None = Non
 def _write_if_changed(out: Path, relative: str, data: bytes, known: set[str]) -> bool:
     folder = _folder(out, relative, create=True, known=known)
     assert folder is not None
-    target = str(folder / relative.rsplit("/", 1)[1])
+    target = folder / relative.rsplit("/", 1)[1]
     try:
-        descriptor = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
+        mode = target.lstat().st_mode
     except FileNotFoundError:
-        pass
-    except OSError as error:
-        if error.errno != errno.ELOOP:  # a symbolic link is replaced, never followed
-            raise
-        Path(target).unlink()
-    else:
-        with os.fdopen(descriptor, "rb") as existing:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise RenderOutputError(f"{target} is a folder, not a file render wrote; remove it")
+    if mode is not None and stat.S_ISREG(mode):
+        # Never blocks (O_NONBLOCK: a FIFO put there since), never follows a link.
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        with os.fdopen(os.open(target, flags), "rb") as existing:
             if existing.read(len(data) + 1) == data:
                 return False
-    _atomic_write(Path(target), data)
+    # A symbolic link, a FIFO or a socket is replaced, never followed or read.
+    _atomic_write(target, data)
     return True
 
 
@@ -169,9 +183,11 @@ def _atomic_write(target: Path, data: bytes) -> None:
     """A reader (git add, Argo CD) sees the old file or the new one, never half of one. Not
     fsynced: the files are derived (a render after a crash writes them again), and a sync per
     file would cost most of a large render. One writer at a time (the lock): a fixed temporary
-    name, which a killed render's leftover only gets reused under."""
+    name, which a killed render's leftover only gets reused under: removed first, then made
+    anew (``O_EXCL``), so a link left under that name is never written through."""
     temporary = target.with_name(f".{target.name}.render-tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    temporary.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     try:
         with os.fdopen(os.open(temporary, flags, 0o644), "wb") as file:
             file.write(data)

@@ -4,6 +4,7 @@ without the section, render writes Applications for the cluster Argo CD runs in.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -24,6 +25,17 @@ class ChartSourceSettings(_Section):
     targetRevision: str | None = Field(
         None, min_length=1, description="A branch, tag or commit; default: source.branch"
     )
+
+    @field_validator("repoURL")
+    @classmethod
+    def _no_credentials(cls, url: str | None) -> str | None:
+        parts = urlsplit(url or "")
+        if parts.scheme.lower() in ("http", "https") and "@" in parts.netloc:
+            raise ValueError(
+                "the chart's URL holds credentials, and every rendered Application would"
+                " carry them into git; give Argo CD the repository's credentials instead"
+            )
+        return url
 
 
 class ArgoCDSettings(_Section):

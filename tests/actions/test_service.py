@@ -162,11 +162,16 @@ def test_one_name_in_two_systems_gets_two_branches_and_two_pull_requests(
 def test_versions_that_read_alike_in_a_branch_name_get_their_own_pull_requests(
     gitops: GitOpsRepo, harness: HarnessFactory
 ) -> None:
-    _seed(gitops, MANIFEST.replace('"1.4.2"', '"1.0.0+rc.1"'))
+    # A vendor chart's versions may hold '+' (an image's may not: that promotion is refused).
+    vendor = MANIFEST.replace(
+        f"type: service\n  image: registry.example.com/{APP}",
+        "type: vendor\n  chart: {repository: https://charts.example.com, name: pay}",
+    )
+    _seed(gitops, vendor.replace('"1.4.2"', '"1.0.0+rc.1"'))
     h = harness()
     plus = h.promote(application=APP, **{"from": "dev"})
     assert plus.status_code == 200, plus.text
-    _seed(gitops, MANIFEST.replace('"1.4.2"', '"1.0.0-rc.1"'))
+    _seed(gitops, vendor.replace('"1.4.2"', '"1.0.0-rc.1"'))
     h.refresh()
     minus = h.promote(application=APP, **{"from": "dev"})
     assert minus.status_code == 200, minus.text

@@ -196,3 +196,25 @@ def test_concurrent_pushes_to_the_branch_are_retried_on_the_new_head_never_force
     for index, app in enumerate(apps):
         assert f'"2.0.{index}"' in h.remote_file("main", f"apps/shop/{app}.yaml")
     assert h.remote_file("main", "NOTES.md") == "note 3\n"
+
+
+def test_a_version_the_manifest_cannot_hold_is_refused_and_nothing_is_committed(
+    gitops: GitOpsRepo, harness: HarnessFactory
+) -> None:
+    # Committed, such a version made the manifest invalid: the application left the catalog,
+    # and render removed its deployments in every environment.
+    _seed(gitops)
+    h = harness(**CI_AUTH)
+    head = _remote(gitops).commit("main").hexsha
+    plus = _set(h, version="1.5.0+build.7")
+    assert plus.status_code == 422, plus.text
+    assert plus.json()["error"]["code"] == "manifest_invalid"
+    assert (
+        f"{PATH}:12:24: spec.environments.dev.version: an image tag cannot hold '+'"
+        in (plus.json()["error"]["message"])
+    )
+    for version in ("-rc.1", ".hidden"):
+        refused = _set(h, version=version)
+        assert refused.status_code == 422, refused.text
+    assert _remote(gitops).commit("main").hexsha == head
+    assert [row["outcome"] for row in h.audit()] == ["rejected"] * 3

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from catalog_service.db.leases import (
     AdvisoryLeases,
@@ -149,3 +150,23 @@ def test_one_process_may_claim_a_file_twice(tmp_path: Path) -> None:
 
 def test_postgresql_needs_no_file_claim() -> None:
     assert sqlite_claim("postgresql+psycopg://u:p@127.0.0.1:5432/catalog") is None
+
+
+def test_the_database_probes_a_holder_that_vanished(postgres_url: str) -> None:
+    # A holder whose node died (no FIN) kept its lease for PostgreSQL's default 2 idle hours:
+    # the server end of a lease's connection probes it like the client end.
+    leases = AdvisoryLeases(postgres_url)
+    try:
+        assert leases.hold(JOB)
+        connection = leases._held[JOB]
+        settings = {
+            name: connection.scalar(text(f"SHOW {name}"))
+            for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
+        }
+        assert settings == {
+            "tcp_keepalives_idle": "20",
+            "tcp_keepalives_interval": "5",
+            "tcp_keepalives_count": "4",
+        }
+    finally:
+        leases.close()

@@ -16,6 +16,7 @@ from tests.db.support import postgres_database
 from tests.http.test_app import AUTH, assert_error
 from tests.support.manifests import application_yaml
 from tests.support.repos import GitOpsRepo
+from tests.support.servers import HangingServer
 from tests.support.settings import SettingsFactory
 from tests.support.tcp_proxy import TcpProxy
 
@@ -104,3 +105,22 @@ def test_a_database_outage_keeps_reads_up_and_ends_without_a_restart(
         rows = client.get("/api/v1/audit").json()["items"]
         assert [row["action"] for row in rows] == ["promote-image"], "nothing recorded was lost"
         assert client.get("/readyz").json()["database"]["error"] is None
+
+
+def test_a_database_host_that_never_answers_does_not_hold_the_start(
+    hanging_server: HangingServer, gitops: GitOpsRepo, make_settings: SettingsFactory
+) -> None:
+    # A firewall that drops the packets, a port that accepts and says nothing: the start waited
+    # for its migrations forever, so the service never listened (and its pods crash-looped).
+    add_promotable_application(gitops)
+    port = hanging_server.sock.getsockname()[1]
+    url = f"postgresql+psycopg://catalog:secret@127.0.0.1:{port}/catalog"
+    settings = make_settings(database={"url": url})
+    ingestor = build_ingestor(settings)
+    started = time.monotonic()
+    with TestClient(create_app(settings, ingestor, poll=False)) as client:
+        assert time.monotonic() - started < 20
+        client.post("/api/v1/refresh", headers=AUTH)
+        assert client.get("/readyz").json()["database"]["migrated"] is False
+        assert client.get("/api/v1/entities").status_code == 200
+        assert "timeout" in assert_error(client.get("/api/v1/audit"), 503, "database_unavailable")

@@ -4,6 +4,8 @@ ours is refused with a message saying so; a render killed midway leaves nothing 
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,62 @@ def test_files_of_a_render_killed_midway_are_removed_later(tmp_path: Path) -> No
 def test_only_render_paths_are_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a render output path"):
         write_output(tmp_path, {"../x/y/values.yaml": b""})
+
+
+def test_a_link_left_under_the_temporary_name_is_never_written_through(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(out, FILES)
+    hard, soft = tmp_path / "hard.txt", tmp_path / "soft.txt"
+    hard.write_text("precious")
+    soft.write_text("precious")
+    os.link(hard, out / "dev/pay/.values.yaml.render-tmp")
+    (out / "dev/pay/.application.yaml.render-tmp").symlink_to(soft)
+    changed = {"dev/pay/values.yaml": b"a: 2\n", "dev/pay/application.yaml": b"b: 3\n"}
+    assert write_output(out, changed).written == 2
+    assert hard.read_text() == soft.read_text() == "precious"
+    assert (out / "dev/pay/values.yaml").read_bytes() == b"a: 2\n"
+
+
+def test_a_fifo_or_a_folder_where_a_file_goes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(out, FILES)
+    (out / "dev/pay/values.yaml").unlink()
+    os.mkfifo(out / "dev/pay/values.yaml")  # opened for reading, it would block forever
+    done = threading.Thread(target=write_output, args=(out, FILES), daemon=True)
+    done.start()
+    done.join(10)
+    assert not done.is_alive()
+    assert (out / "dev/pay/values.yaml").read_bytes() == FILES["dev/pay/values.yaml"]
+    (out / "dev/pay/values.yaml").unlink()
+    (out / "dev/pay/values.yaml").mkdir()
+    with pytest.raises(RenderOutputError, match="is a folder, not a file render wrote"):
+        write_output(out, FILES)
+
+
+def test_an_os_error_is_a_render_output_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(out, FILES)
+    (out / "dev/pay/.values.yaml.render-tmp").mkdir()  # unlink fails: EISDIR
+    with pytest.raises(RenderOutputError, match=r"cannot write the render into .*render-tmp"):
+        write_output(out, {**FILES, "dev/pay/values.yaml": b"a: 2\n"})
+
+
+def test_two_renders_into_one_new_folder_at_once(tmp_path: Path) -> None:
+    errors: list[Exception] = []
+
+    def render(out: Path, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        try:
+            write_output(out, FILES)
+        except Exception as error:  # collected, then asserted
+            errors.append(error)
+
+    for attempt in range(40):  # the race was lost about one time in ten
+        barrier = threading.Barrier(2)
+        out = tmp_path / f"out{attempt}"
+        threads = [threading.Thread(target=render, args=(out, barrier)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []

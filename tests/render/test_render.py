@@ -14,6 +14,7 @@ import yaml
 from catalog_service.cli import main
 from catalog_service.demo import prepare_demo
 from catalog_service.domain import manifests as m
+from catalog_service.errors import ConfigurationError
 from catalog_service.render.command import read_catalog, render_repository
 from catalog_service.settings import Settings
 from tests.render.support import (
@@ -24,6 +25,7 @@ from tests.render.support import (
     validate_custom_resources,
 )
 from tests.support.repos import GitOpsRepo
+from tests.support.servers import GitHttpServer
 from tests.support.settings import SettingsFactory
 
 
@@ -315,3 +317,44 @@ def test_the_command_line(
     assert main(["render", "--config", str(config), "--out", str(tmp_path / "mine")]) == 2
     assert "is not empty and no render wrote it" in capsys.readouterr().err
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_credentials_in_source_url_never_reach_the_rendered_files(
+    gitops: GitOpsRepo,
+    make_settings: SettingsFactory,
+    git_http_server: GitHttpServer,
+    tmp_path: Path,
+) -> None:
+    gitops.add_application("pay")
+    gitops.commit()
+    base = git_http_server.base_url.replace("http://", "http://x-access-token:s3cr3t-token@")
+    settings = make_settings(source={"url": f"{base}/remote.git"})
+    render_repository(settings, tmp_path / "out")
+    text = (tmp_path / "out" / "dev" / "pay" / "application.yaml").read_text()
+    assert "s3cr3t-token" not in text
+    assert (
+        load(tmp_path / "out" / "dev" / "pay" / "application.yaml")["spec"]["source"]["repoURL"]
+        == f"{git_http_server.base_url}/remote.git"
+    )
+    with pytest.raises(ConfigurationError, match=r"render.chart.repoURL: .*holds credentials"):
+        make_settings(render={"chart": {"repoURL": "https://u:tok@github.com/acme/p.git"}})
+    ssh = make_settings(render={"chart": {"repoURL": "ssh://git@github.com/acme/p.git"}})
+    assert ssh.render.chart.repoURL == "ssh://git@github.com/acme/p.git"
+
+
+def test_a_local_source_renders_the_web_url_or_warns(
+    gitops: GitOpsRepo,
+    make_settings: SettingsFactory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gitops.add_application("pay")
+    gitops.commit()
+    web = make_settings(source={"webUrl": "https://github.com/acme/gitops"})
+    render_repository(web, tmp_path / "web")
+    argo = load(tmp_path / "web" / "dev" / "pay" / "application.yaml")
+    assert argo["spec"]["source"]["repoURL"] == "https://github.com/acme/gitops"
+    render_repository(make_settings(), tmp_path / "local")
+    assert "which Argo CD cannot fetch the platform chart from: set render.chart.repoURL" in (
+        caplog.text
+    )

@@ -13,7 +13,7 @@ from catalog_service.db.audit import Outcome
 from catalog_service.db.models import AuditEntry
 from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
 from catalog_service.http.deps import DatabaseSession
-from catalog_service.http.query import QueryTime
+from catalog_service.http.query import QueryText, QueryTime
 from catalog_service.http.schemas import ErrorResponse
 
 router = APIRouter()
@@ -50,15 +50,13 @@ class AuditPage(BaseModel):
 )
 def get_audit(
     session: DatabaseSession,
-    action: Annotated[str | None, Query(description="create-application, promote-image")] = None,
-    actor: Annotated[str | None, Query(description="requestedBy, exactly")] = None,
+    action: Annotated[
+        QueryText | None, Query(description="create-application, promote-image, set-version")
+    ] = None,
+    actor: Annotated[QueryText | None, Query(description="requestedBy, exactly")] = None,
     application: Annotated[
-        str | None,
-        Query(
-            description="The application the call concerns, exactly (its `name` when created)",
-            max_length=255,
-            pattern=r"^[^\x00]*$",  # PostgreSQL text holds no NUL
-        ),
+        QueryText | None,
+        Query(description="The application the call concerns, exactly (its `name` when created)"),
     ] = None,
     outcome: Annotated[Outcome | None, Query()] = None,
     since: Annotated[QueryTime | None, Query(description="Inclusive (ISO 8601)")] = None,

@@ -13,7 +13,7 @@ from catalog_service.db import pull_requests
 from catalog_service.db.models import PullRequestRecord
 from catalog_service.db.paging import DEFAULT_LIMIT, MAX_LIMIT
 from catalog_service.http.deps import DatabaseSession
-from catalog_service.http.query import QueryTime
+from catalog_service.http.query import QueryText, QueryTime
 from catalog_service.http.schemas import ErrorResponse
 
 router = APIRouter(tags=["pull requests"])
@@ -67,7 +67,7 @@ def list_pull_requests(
     session: DatabaseSession,
     since: Annotated[QueryTime | None, Query(description="merged at or after (UTC)")] = None,
     until: Annotated[QueryTime | None, Query(description="merged before (UTC)")] = None,
-    author: Annotated[str | None, Query(description="GitHub login")] = None,
+    author: Annotated[QueryText | None, Query(description="GitHub login")] = None,
     autonomous: Annotated[bool | None, Query()] = None,
     cursor: Annotated[str | None, Query(description="nextCursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

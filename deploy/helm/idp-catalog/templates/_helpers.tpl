@@ -147,3 +147,37 @@ spec:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end }}
+
+{{/* Values that would leak a secret into the ConfigMap or make pods that cannot run: refused,
+naming the key and what to do (a schema cannot say why). */}}
+{{- define "idp-catalog.checkValues" -}}
+{{- $config := .Values.config }}
+{{- $secrets := dict "github" (list "token" "webhookSecret") "auth" (list "tokens" "trustedTokens" "ciTokens") "backstage" (list "token") }}
+{{- range $section, $keys := $secrets }}
+{{- $values := get $config $section | default dict }}
+{{- range $keys }}
+{{- if hasKey $values . }}
+{{- fail (printf "config.%s.%s is a secret, and config becomes a ConfigMap: put it in existingSecret as CATALOG_%s__%s" $section . (upper $section) (upper .)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if hasKey ((get $config "github" | default dict).app | default dict) "privateKey" }}
+{{- fail "config.github.app.privateKey is a secret, and config becomes a ConfigMap: put it in existingSecret as CATALOG_GITHUB__APP__PRIVATEKEY" }}
+{{- end }}
+{{- $database := get $config "database" | default dict }}
+{{- if regexMatch "://[^/@]*:[^/@]*@" (toString ($database.url | default "")) }}
+{{- fail "config.database.url holds a password, and config becomes a ConfigMap: put the URL in existingSecret as CATALOG_DATABASE__URL" }}
+{{- end }}
+{{- if regexMatch "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*@" (toString $config.source.url) }}
+{{- fail "config.source.url holds credentials, and config becomes a ConfigMap: give the URL without them and the token in existingSecret as CATALOG_GITHUB__TOKEN" }}
+{{- end }}
+{{- $cacheDir := toString ($config.source.cacheDir | default "/var/lib/catalog-service") }}
+{{- if not (or (hasPrefix "/var/lib/catalog-service/" (printf "%s/" $cacheDir)) (hasPrefix "/tmp/" (printf "%s/" $cacheDir))) }}
+{{- fail (printf "config.source.cacheDir %s is outside the pod's writable folders (the root file system is read-only): use a folder under /var/lib/catalog-service" $cacheDir) }}
+{{- end }}
+{{- range $key, $_ := include "idp-catalog.selectorLabels" . | fromYaml }}
+{{- if hasKey ($.Values.podLabels | default dict) $key }}
+{{- fail (printf "podLabels.%s is a label the chart selects its pods by: remove it from podLabels" $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
