@@ -135,8 +135,10 @@ def whole_processes(repo: Path, root: Path) -> tuple[float, float]:
 
 
 def settings_for(repo: Path, cache: Path) -> Settings:
+    """The bench's settings; the database beside the mirror (never a catalog.db where it runs)."""
     return load_settings(
         source={"url": str(repo), "cacheDir": str(cache), "pollSeconds": 3600},
+        database={"url": f"sqlite:///{cache.with_name(cache.name + '.db')}"},
         auth={"tokens": ["bench-token-0123456789"]},
         links=[{"title": "Argo CD ({environment})", "url": "https://argo/{name}-{environment}"}],
     )

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_bench(module: str, *args: str) -> str:
-    """``python -m bench.<module> ARGS`` on a small input; its standard output."""
-    result = subprocess.run(
-        [sys.executable, "-m", f"bench.{module}", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    """``python -m bench.<module> ARGS`` on a small input; its standard output. It runs in an
+    empty folder and must leave it empty: a bench writes only into its own temporary folders
+    (a relative ``catalog.db`` would land in whoever's checkout runs it)."""
+    with tempfile.TemporaryDirectory(prefix="bench-cwd-") as cwd:
+        result = subprocess.run(
+            [sys.executable, "-m", f"bench.{module}", *args],
+            cwd=cwd,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        left = sorted(path.name for path in Path(cwd).iterdir())
+        assert left == [], f"bench.{module} wrote {left} into its working directory"
     return result.stdout
 
 
