@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -35,11 +34,17 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from catalog_service.actions.settings import (
+    ActionsSettings,
+    CopiesSettings,
+    PromotionSettings,
+    RestartSettings,
+)
 from catalog_service.argocd.settings import ArgoCDApiSettings
 from catalog_service.domain.deployment import IN_CLUSTER
 from catalog_service.domain.entities import PLACEHOLDERS
 from catalog_service.domain.manifests import DNS_LABEL
-from catalog_service.domain.parsing import MANIFEST_SUFFIXES, is_manifest_path
+from catalog_service.domain.parsing import is_manifest_path
 from catalog_service.domain.suggestions import unknown_key_hint
 from catalog_service.errors import ConfigurationError
 from catalog_service.render.settings import RenderSettings
@@ -271,65 +276,6 @@ class BackstageSettings(_Section):
 
 EnvironmentName = Annotated[str, Field(pattern=DNS_LABEL, max_length=40)]
 
-MANIFEST_PATH_FIELDS = frozenset({"system", "name"})
-
-
-class SetVersionSettings(_Section):
-    """The set-version action (docs/self-service.md)."""
-
-    pullRequest: bool = Field(
-        False, description="Open a pull request instead of committing on the GitOps branch"
-    )
-
-
-class ActionsSettings(_Section):
-    """The self-service actions (docs/self-service.md)."""
-
-    manifestPath: str = Field(
-        "apps/{system}/{name}.yaml",
-        min_length=1,
-        description="Where create-application writes; {system} and {name} are filled in",
-    )
-    setVersion: SetVersionSettings = SetVersionSettings()
-
-    @field_validator("manifestPath")
-    @classmethod
-    def _known_fields(cls, template: str) -> str:
-        try:
-            fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-        except ValueError as error:
-            raise ValueError(f"invalid template: {error}") from None
-        unknown = fields - MANIFEST_PATH_FIELDS
-        if unknown:
-            raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; use {{system}}, {{name}}")
-        if "name" not in fields:
-            raise ValueError("the template must contain {name}: one file per application")
-        example = template.format(system="shop", name="app")
-        if example.startswith("/") or "\\" in example:
-            raise ValueError(
-                "the path must be relative to the repository, such as apps/{name}.yaml"
-            )
-        if any(part in ("", ".", "..") for part in example.split("/")):
-            raise ValueError("the path must not hold '..', '.' or an empty folder")
-        if not example.endswith(MANIFEST_SUFFIXES):
-            raise ValueError("the path must end in .yaml or .yml: a manifest file")
-        return template
-
-
-class PromotionSettings(_Section):
-    """Who may promote into an environment: environment -> requester refs
-    (``user:default/alice``, ``group:default/team-platform``). Unlisted environments are open."""
-
-    protected: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class RestartSettings(_Section):
-    """Who may restart an application in an environment (restart-application), like
-    ``promotion.protected``: environment -> requester refs. Unlisted environments are open."""
-
-    protected: dict[str, list[str]] = Field(default_factory=dict)
-
-
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 
@@ -351,17 +297,6 @@ class LoggingSettings(_Section):
 class ShutdownSettings(_Section):
     graceSeconds: float = Field(
         20, ge=0, le=3600, description="How long requests in flight may finish after SIGTERM"
-    )
-
-
-class CopiesSettings(_Section):
-    """Database copies (``copy-database``, docs/self-service.md#copy-database)."""
-
-    maxHours: int = Field(
-        72, ge=1, le=24 * 366, description="The longest a copy may live (the action's `hours`)"
-    )
-    checkSeconds: float = Field(
-        300, ge=1, le=86_400, description="How often the janitor looks for expired copies"
     )
 
 

@@ -133,11 +133,13 @@ def test_help_loads_no_web_database_or_github_library(tmp_path: Path) -> None:
     assert ours(loaded) <= {"catalog_service", "catalog_service.cli", "catalog_service.errors"}
 
 
-# The command and the one settings object, with the models of its render: and argocd: sections
-# (pydantic only: the Argo CD client and httpx are not loaded).
+# The command and the one settings object, with the models of its render:, argocd: and actions'
+# sections (pydantic only: the Argo CD client, httpx and the actions themselves are not loaded).
 SETTINGS_MODULES = {
     "catalog_service.cli",
     "catalog_service.settings",
+    "catalog_service.actions",
+    "catalog_service.actions.settings",
     "catalog_service.render",
     "catalog_service.render.settings",
     "catalog_service.argocd",
