@@ -96,6 +96,7 @@ def test_the_secret_keys_are_variables_the_service_reads(
         "CATALOG_AUTH__TOKENS": '["token-0123456789abcdef"]',
         "CATALOG_DATABASE__URL": "postgresql+psycopg://catalog:pw@db:5432/catalog",
         "CATALOG_BACKSTAGE__TOKEN": "backstage-token-0123456789",
+        "CATALOG_ARGOCD__TOKEN": "argocd-token-0123456789",
     }
     assert documented == {*secret, "CATALOG_GITHUB__TOKEN"}
     for name, value in secret.items():
@@ -104,6 +105,7 @@ def test_the_secret_keys_are_variables_the_service_reads(
         "source": {"url": "https://github.com/acme/gitops.git"},
         "github": {"app": {"id": 12, "installationId": 34}},
         "backstage": {"eventsUrl": "https://backstage.example.com/api/events/http/idp.catalog"},
+        "argocd": {"url": "https://argocd.example.com"},
     }
     objects = render({"config": config, "existingSecret": "catalog-service"})
     settings = configmap_settings(objects, tmp_path)
@@ -114,7 +116,13 @@ def test_the_secret_keys_are_variables_the_service_reads(
     assert settings.auth.tokens[0].get_secret_value() == "token-0123456789abcdef"
     assert settings.database.url == secret["CATALOG_DATABASE__URL"]
     assert settings.backstage is not None and settings.backstage.token is not None
-    for name in ("CATALOG_GITHUB__APP__PRIVATEKEY", "CATALOG_BACKSTAGE__TOKEN"):
+    assert settings.argocd is not None
+    assert settings.argocd.token.get_secret_value() == secret["CATALOG_ARGOCD__TOKEN"]
+    for name in (
+        "CATALOG_GITHUB__APP__PRIVATEKEY",
+        "CATALOG_BACKSTAGE__TOKEN",
+        "CATALOG_ARGOCD__TOKEN",
+    ):
         monkeypatch.delenv(name)
     monkeypatch.setenv("CATALOG_GITHUB__TOKEN", "github_pat_0123456789")
     plain = load_settings(None, **yaml.safe_load(one(render(), "ConfigMap")["data"]["config.yaml"]))

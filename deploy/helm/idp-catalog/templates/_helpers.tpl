@@ -152,7 +152,7 @@ spec:
 naming the key and what to do (a schema cannot say why). */}}
 {{- define "idp-catalog.checkValues" -}}
 {{- $config := .Values.config }}
-{{- $secrets := dict "github" (list "token" "webhookSecret") "auth" (list "tokens" "trustedTokens" "ciTokens") "backstage" (list "token") }}
+{{- $secrets := dict "github" (list "token" "webhookSecret") "auth" (list "tokens" "trustedTokens" "ciTokens") "backstage" (list "token") "argocd" (list "token") }}
 {{- range $section, $keys := $secrets }}
 {{- $values := get $config $section | default dict }}
 {{- range $keys }}
