@@ -49,8 +49,11 @@ def client(settings: Settings, ingestor: Ingestor) -> Iterator[TestClient]:
 
 @pytest.fixture
 def applied(client: TestClient, gitops: GitOpsRepo, ingestor: Ingestor) -> Snapshot:
-    """A catalog of a few applications and one broken file, applied through the API."""
-    for index in range(20):
+    """A catalog of a hundred applications and one broken file, applied through the API. About
+    300 kB of entities: the content-defined cuts (one document in 128, chunking.py) always leave
+    some part over SMALL_PART_BYTES; with 20 applications a few unlucky cuts (the documents hold
+    the test's temporary path) left none."""
+    for index in range(100):
         gitops.add_application(f"app-{index:02d}", system="shop", components=[("db", "postgresql")])
     gitops.write("apps/broken.yaml", "apiVersion: idp/v1alpha1\nkind: Application\nmetadata: 3\n")
     gitops.commit()
