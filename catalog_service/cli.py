@@ -190,6 +190,12 @@ def _demo(args: argparse.Namespace) -> int:
     return _run_server(settings, args.host, args.port)
 
 
+# Longer than the idle timeout of the load balancers in front (60 s on AWS's, nginx's 60 s
+# upstream default): with uvicorn's 5 s, a pooled connection it had closed was reused by the proxy
+# or client, and the request failed (bench.load saw RemoteProtocolErrors under load).
+KEEP_ALIVE_SECONDS = 75
+
+
 def _run_server(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
@@ -216,6 +222,7 @@ def _run_server(settings: Settings, host: str, port: int) -> int:
             log_config=None,  # its lines go through the service's handler (catalog_service.logs)
             access_log=False,  # the service writes one line per request itself, with its id
             timeout_graceful_shutdown=math.ceil(settings.shutdown.graceSeconds),
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

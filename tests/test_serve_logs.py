@@ -4,6 +4,7 @@ exits 0."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -179,6 +180,28 @@ def test_a_request_that_never_ends_holds_the_stop_only_for_the_grace(serve: Any)
         assert served.stop(timeout=15) == 0
         waited = time.monotonic() - stopped_at
     assert 1.5 < waited < 10, waited
+
+
+def test_a_kept_alive_connection_is_still_open_after_a_load_balancers_idle_time(
+    serve: Any,
+) -> None:
+    served = serve()
+    port = int(served.base.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        first = connection.getresponse()
+        first.read()  # the whole answer, so that the connection can be used again
+        assert first.status == 200
+        kept = connection.sock
+        time.sleep(6)  # past uvicorn's own 5 s keep-alive, which closed it
+        connection.request("GET", "/healthz")  # raises RemoteDisconnected on a closed socket
+        second = connection.getresponse()
+        second.read()
+        assert second.status == 200
+        assert connection.sock is kept  # the same connection, not a new one
+    finally:
+        connection.close()
 
 
 @pytest.mark.parametrize(
