@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from catalog_service.ingest.compiling import FileCompiler, available_processors
 from catalog_service.ingest.ingestor import Ingestor
 from catalog_service.settings import Settings
 from catalog_service.sources.credentials import Token
@@ -24,7 +25,9 @@ def build_ingestor(settings: Settings, github: GitHubClient | None = None) -> In
 
         github = PyGithubClient(settings.github)
     source = build_git_source(settings, git_token(settings, github))
-    return Ingestor(source, entity_context(settings), settings.ingest)
+    context = entity_context(settings)
+    compiler = FileCompiler(context, available_processors())  # a cold ingest on every processor
+    return Ingestor(source, context, settings.ingest, compiler=compiler)
 
 
 def build_git_source(settings: Settings, token: Token | None) -> GitSource:

@@ -20,10 +20,8 @@ from catalog_service.domain.catalog import (
     Catalog,
     CompiledFile,
     assemble,
-    compile_file,
     reassemble,
     rejected_symlink,
-    rejected_too_large,
 )
 from catalog_service.domain.entities import EntityContext
 from catalog_service.domain.parsing import MAX_FILE_BYTES
@@ -33,6 +31,7 @@ from catalog_service.errors import (
     RefreshInProgressError,
     SourceError,
 )
+from catalog_service.ingest.compiling import FileCompiler
 from catalog_service.ingest.heap import settle_heap
 from catalog_service.settings import IngestSettings
 from catalog_service.snapshot.snapshot import Snapshot, new_renderer
@@ -78,9 +77,17 @@ class IngestOutcome:
 class Ingestor:
     """Owns the snapshot. ``refresh`` is safe to call from several threads: they take turns."""
 
-    def __init__(self, source: Source, context: EntityContext, guard: IngestSettings) -> None:
+    def __init__(
+        self,
+        source: Source,
+        context: EntityContext,
+        guard: IngestSettings,
+        *,
+        compiler: FileCompiler | None = None,
+    ) -> None:
         self._source = source
         self._context = context
+        self._compiler = compiler or FileCompiler(context)
         self._guard = guard
         self._lock = threading.Lock()
         self._running_since: float | None = None
@@ -265,7 +272,7 @@ class Ingestor:
         return self._order, reassemble(previous, ordered, replaced, self._context)
 
     def _compile(self, entries: list[TreeEntry]) -> Iterable[tuple[TreeEntry, CompiledFile]]:
-        return compile_entries(self._source, entries, self._context)
+        return compile_entries(self._source, entries, self._context, self._compiler)
 
     def _hold_back_reason(self, catalog: Catalog) -> str | None:
         current = self.snapshot
@@ -318,10 +325,14 @@ _compiled = itemgetter(1)
 
 
 def compile_entries(
-    source: Source, entries: list[TreeEntry], context: EntityContext
+    source: Source,
+    entries: list[TreeEntry],
+    context: EntityContext,
+    compiler: FileCompiler | None = None,
 ) -> Iterable[tuple[TreeEntry, CompiledFile]]:
     """Each entry compiled as ingest compiles it: a symbolic link refused unread, a blob over
-    ``MAX_FILE_BYTES`` refused unread, the rest parsed (only ever read as YAML)."""
+    ``MAX_FILE_BYTES`` refused unread, the rest parsed (only ever read as YAML). A large batch
+    goes to the ``compiler``'s worker processes (``compiling.py``)."""
     regular = []
     for entry in entries:
         if entry.is_symlink:
@@ -329,11 +340,9 @@ def compile_entries(
         else:
             regular.append(entry)
     blobs = source.read_blobs((entry.sha for entry in regular), MAX_FILE_BYTES)
-    for entry, (_, data) in zip(regular, blobs, strict=True):
-        if data is None:
-            yield entry, rejected_too_large(entry.path)
-        else:
-            yield entry, compile_file(entry.path, data, context)
+    paths_and_data = ((entry.path, data) for entry, (_, data) in zip(regular, blobs, strict=True))
+    compiled = (compiler or FileCompiler(context)).compile(paths_and_data, len(regular))
+    yield from zip(regular, compiled, strict=True)
 
 
 @contextlib.contextmanager
