@@ -105,22 +105,8 @@ def application_entities(
     per database copy live at ``now`` (default: the context's clock)."""
     now = context.clock() if now is None else now
     meta, spec = app.metadata, app.spec
-    annotations = context.location_annotations(path)
-    if spec.source is not None:
-        annotations[PROJECT_SLUG] = spec.source.repository
-        annotations[SOURCE_LOCATION] = (
-            f"url:{context.github_web_url}/{spec.source.repository}/tree/HEAD/"
-        )
-    if spec.image is not None:
-        annotations["idp/image"] = spec.image
-    if spec.chart is not None:
-        annotations["idp/helm-chart-repository"] = spec.chart.repository
-        annotations["idp/helm-chart-name"] = spec.chart.name
-    if spec.schedule is not None:
-        annotations["idp/schedule"] = spec.schedule
     ordered_environments = [env for env in context.environments if env in spec.environments]
-    for env in ordered_environments:
-        annotations[VERSION_ANNOTATION_PREFIX + env] = spec.environments[env].version
+    annotations = _component_annotations(app, path, context, ordered_environments)
 
     resources = [m.resource_name(meta.name, component.name) for component in spec.components]
     component_spec: dict[str, Any] = {
@@ -144,27 +130,58 @@ def application_entities(
         annotations=annotations,
         spec=component_spec,
     )
-    entities = [component]
     # A Resource lives and ships with its application: same locations, versions and links.
     resource_annotations = {**annotations, "idp/application": meta.name}
-    for resource, declared in zip(resources, spec.components, strict=True):
-        entities.append(
-            _entity(
-                "Resource",
-                resource,
-                description=f"{declared.type} of {meta.name}",
-                tags=[],
-                links=links,
-                annotations=resource_annotations,
-                spec={
-                    "type": declared.type,
-                    "owner": meta.owner,
-                    "system": meta.system,
-                },
-            )
+    return [
+        component,
+        *_component_resources(app, resources, links, resource_annotations),
+        *_copy_entities(app, now, links, resource_annotations),
+    ]
+
+
+def _component_annotations(
+    app: m.Application, path: str, context: EntityContext, ordered_environments: list[str]
+) -> dict[str, str]:
+    """Where the manifest lives, what the application is built from, and each version."""
+    spec = app.spec
+    annotations = context.location_annotations(path)
+    if spec.source is not None:
+        annotations[PROJECT_SLUG] = spec.source.repository
+        annotations[SOURCE_LOCATION] = (
+            f"url:{context.github_web_url}/{spec.source.repository}/tree/HEAD/"
         )
-    entities += _copy_entities(app, now, links, resource_annotations)
-    return entities
+    if spec.image is not None:
+        annotations["idp/image"] = spec.image
+    if spec.chart is not None:
+        annotations["idp/helm-chart-repository"] = spec.chart.repository
+        annotations["idp/helm-chart-name"] = spec.chart.name
+    if spec.schedule is not None:
+        annotations["idp/schedule"] = spec.schedule
+    for env in ordered_environments:
+        annotations[VERSION_ANNOTATION_PREFIX + env] = spec.environments[env].version
+    return annotations
+
+
+def _component_resources(
+    app: m.Application,
+    resources: list[str],
+    links: list[dict[str, str]],
+    annotations: dict[str, str],
+) -> list[Entity]:
+    """One Resource per component the application declares (a database, a cache)."""
+    meta = app.metadata
+    return [
+        _entity(
+            "Resource",
+            resource,
+            description=f"{declared.type} of {meta.name}",
+            tags=[],
+            links=links,
+            annotations=annotations,
+            spec={"type": declared.type, "owner": meta.owner, "system": meta.system},
+        )
+        for resource, declared in zip(resources, app.spec.components, strict=True)
+    ]
 
 
 def _copy_entities(

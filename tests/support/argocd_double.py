@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
 
+from tests.support.json_requests import read_json_request
 from tests.support.servers import ServedInThread
 
 TOKEN = "argocd-token-0123456789abcdef"
@@ -303,20 +304,12 @@ def _handler(double: ArgoCDDouble) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _serve(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
+            request = read_json_request(self)
+            if request is None:
                 self._send(gateway_error(400, "invalid character in request body"))
                 return
             recorded = Recorded(
-                method=self.command,
-                path=url.path,
-                query=dict(parse_qsl(url.query)),
-                headers={name.lower(): value for name, value in self.headers.items()},
-                body=body,
+                request.method, request.path, request.query, request.headers, request.body
             )
             self._send(double.handle(recorded))
 

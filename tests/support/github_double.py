@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import jwt
 
 from tests.support import github_payloads as payloads
 from tests.support.github_double_routes import DOCS, RecordedRequest, Response, RoutesMixin, error
+from tests.support.json_requests import read_json_request
 from tests.support.servers import ServedInThread
 
 API_PREFIX = "/api/v3"
@@ -343,25 +344,21 @@ def _handler_class(double: GitHubDouble) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _serve(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
+            request = read_json_request(self)
+            if request is None:
                 self._send(error(400, "Problems parsing JSON"))
                 return
-            if not url.path.startswith(API_PREFIX + "/"):
+            if not request.path.startswith(API_PREFIX + "/"):
                 self._send(error(404, "Not Found"))
                 return
-            request = RecordedRequest(
-                method=self.command,
-                path=url.path.removeprefix(API_PREFIX),
-                query=dict(parse_qsl(url.query)),
-                headers={name.lower(): value for name, value in self.headers.items()},
-                json=body,
+            recorded = RecordedRequest(
+                method=request.method,
+                path=request.path.removeprefix(API_PREFIX),
+                query=request.query,
+                headers=request.headers,
+                json=request.body,
             )
-            self._send(double.handle(request))
+            self._send(double.handle(recorded))
 
         def _send(self, response: Response) -> None:
             payload = b"" if response.body is None else json.dumps(response.body).encode()
