@@ -256,13 +256,7 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
     """Apply the rules that span files. ``files`` come in path order: the smaller path wins."""
     files = list(files)
     problems: list[Problem] = [problem for file in files for problem in file.problems]
-    winners: dict[str, CompiledApplication] = {}
-    for file in files:
-        for app in file.applications:
-            first = winners.setdefault(app.name, app)
-            if first is not app:
-                problems.append(_duplicate_application(app, first.path))
-
+    winners = _first_of_each_name(files, problems)
     # A dependency must be declared, not valid: one broken manifest must not take every
     # application that depends on it out of the catalog along with it (Backstage shows the
     # relation to a missing entity; its own problem is reported where it is).
@@ -270,53 +264,9 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
     for file in files:
         for name in file.rejected_names:
             declared_names.setdefault(name, file.path)
-    all_resources = [name for app in winners.values() for name in app.resource_names]
-    resources_clash = len(set(all_resources)) != len(all_resources)
-    accepted: list[CompiledApplication] = []
-    resource_owner: dict[str, str] = {}
-    for app in winners.values():
-        # The fast paths (C-level set checks) keep this loop cheap for the usual, valid catalog.
-        if not declared_names.keys() >= set(app.depends_on):
-            # A warning: deleting one manifest never takes its dependents out of the catalog.
-            problems += _missing_dependencies(app, declared_names)
-        if resources_clash:
-            # A rejected application's Resources are not in the catalog: it holds no name.
-            clashes = _resource_clashes(app, resource_owner)
-            if clashes:
-                problems.extend(clashes)
-                continue
-        accepted.append(app)
-
-    declared: dict[str, CompiledSystem] = {}
-    for file in files:
-        for system in file.systems:
-            name = system.name
-            if name in declared:
-                problems.append(
-                    _problem(
-                        system.path,
-                        system.name_at,
-                        f"metadata.name: a system named {name!r} is already declared in"
-                        f" {declared[name].path}",
-                    )
-                )
-            else:
-                declared[name] = system
-
-    by_system: dict[str, list[CompiledApplication]] = defaultdict(list)
-    for app in accepted:
-        by_system[app.system].append(app)
-
-    documents: list[bytes] = []
-    system_refs = []
-    for name in sorted(declared.keys() | by_system.keys()):
-        system_refs.append(f"system:default/{name}")
-        if name in declared:
-            documents.append(declared[name].document)
-        else:
-            members = by_system[name]
-            owners = tuple(app.owner for app in members)
-            documents.append(_implied_system(name, owners, members[0].path, context))
+    accepted = _accepted(winners, declared_names, problems)
+    declared = _declared_systems(files, problems)
+    documents, system_refs = _system_documents(declared, accepted, context)
     spans: dict[str, tuple[int, int, int, int]] = {}
     for index, app in enumerate(accepted):
         start = len(documents)
@@ -337,6 +287,89 @@ def assemble(files: Iterable[CompiledFile], context: EntityContext) -> Catalog:
         files=tuple(files),
         system_refs=tuple(system_refs),
     )
+
+
+def _first_of_each_name(
+    files: list[CompiledFile], problems: list[Problem]
+) -> dict[str, CompiledApplication]:
+    """Each application name's first declaration; a later one is a problem."""
+    winners: dict[str, CompiledApplication] = {}
+    for file in files:
+        for app in file.applications:
+            first = winners.setdefault(app.name, app)
+            if first is not app:
+                problems.append(_duplicate_application(app, first.path))
+    return winners
+
+
+def _accepted(
+    winners: dict[str, CompiledApplication],
+    declared_names: dict[str, str],
+    problems: list[Problem],
+) -> list[CompiledApplication]:
+    """The applications that enter the catalog: all but those whose Resources' names clash;
+    a missing dependency is a warning."""
+    all_resources = [name for app in winners.values() for name in app.resource_names]
+    resources_clash = len(set(all_resources)) != len(all_resources)
+    accepted: list[CompiledApplication] = []
+    resource_owner: dict[str, str] = {}
+    for app in winners.values():
+        # The fast paths (C-level set checks) keep this loop cheap for the usual, valid catalog.
+        if not declared_names.keys() >= set(app.depends_on):
+            # A warning: deleting one manifest never takes its dependents out of the catalog.
+            problems += _missing_dependencies(app, declared_names)
+        if resources_clash:
+            # A rejected application's Resources are not in the catalog: it holds no name.
+            clashes = _resource_clashes(app, resource_owner)
+            if clashes:
+                problems.extend(clashes)
+                continue
+        accepted.append(app)
+    return accepted
+
+
+def _declared_systems(
+    files: list[CompiledFile], problems: list[Problem]
+) -> dict[str, CompiledSystem]:
+    """Each system name's first declaration; a later one is a problem."""
+    declared: dict[str, CompiledSystem] = {}
+    for file in files:
+        for system in file.systems:
+            name = system.name
+            if name in declared:
+                problems.append(
+                    _problem(
+                        system.path,
+                        system.name_at,
+                        f"metadata.name: a system named {name!r} is already declared in"
+                        f" {declared[name].path}",
+                    )
+                )
+            else:
+                declared[name] = system
+    return declared
+
+
+def _system_documents(
+    declared: dict[str, CompiledSystem],
+    accepted: list[CompiledApplication],
+    context: EntityContext,
+) -> tuple[list[bytes], list[str]]:
+    """Every system's document, declared or implied by its applications, by name; and refs."""
+    by_system: dict[str, list[CompiledApplication]] = defaultdict(list)
+    for app in accepted:
+        by_system[app.system].append(app)
+    documents: list[bytes] = []
+    system_refs = []
+    for name in sorted(declared.keys() | by_system.keys()):
+        system_refs.append(f"system:default/{name}")
+        if name in declared:
+            documents.append(declared[name].document)
+        else:
+            members = by_system[name]
+            owners = tuple(app.owner for app in members)
+            documents.append(_implied_system(name, owners, members[0].path, context))
+    return documents, system_refs
 
 
 def reassemble(
