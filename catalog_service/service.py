@@ -145,26 +145,12 @@ def build_services(
     database = database or Database(settings.database.url)
     served = ServedSnapshot(ingestor)
     metrics = ServiceMetrics.for_ingest(ingestor, database)
-    refresher = Refresher(
-        ingestor,
-        served,
-        settings.source.pollSeconds,
-        # The heap first: the metrics' preparation then allocates with the catalog frozen.
-        listeners=[
-            settle_after_ingest,
-            lambda outcome: metrics.observe_ingest(outcome.duration_seconds),
-        ],
-    )
     identity = identity_of(settings)
     identity.log_ignored_web_url()
     context = entity_context(settings)
     leases = leases or job_leases(database.url)
     history = _adoption_history(ingestor, database, context)
-    if history is not None:
-        refresher.add_listener(_history_listener(history, leases), background=True)
-        refresher.add_listener(settle_after_ingest, background=True)  # the walk's tree, too
-    if settings.backstage is not None:
-        refresher.add_listener(BackstageNotifier(settings.backstage))
+    refresher = _refresher(settings, ingestor, served, metrics, history, leases)
     actions = build_action_service(
         settings,
         context,
@@ -214,6 +200,34 @@ def build_services(
         if settings.auth.backstage
         else None,
     )
+
+
+def _refresher(
+    settings: Settings,
+    ingestor: Ingestor,
+    served: ServedSnapshot,
+    metrics: ServiceMetrics,
+    history: AdoptionHistory | None,
+    leases: JobLeases,
+) -> Refresher:
+    """When ingests run, and who hears of each: the heap, the metrics, the adoption history's
+    walk (in the background) and Backstage's events endpoint."""
+    refresher = Refresher(
+        ingestor,
+        served,
+        settings.source.pollSeconds,
+        # The heap first: the metrics' preparation then allocates with the catalog frozen.
+        listeners=[
+            settle_after_ingest,
+            lambda outcome: metrics.observe_ingest(outcome.duration_seconds),
+        ],
+    )
+    if history is not None:
+        refresher.add_listener(_history_listener(history, leases), background=True)
+        refresher.add_listener(settle_after_ingest, background=True)  # the walk's tree, too
+    if settings.backstage is not None:
+        refresher.add_listener(BackstageNotifier(settings.backstage))
+    return refresher
 
 
 ARGOCD_NAMESPACE = "argocd"  # Argo CD's own namespace, where its Applications live by default
