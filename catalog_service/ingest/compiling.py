@@ -15,6 +15,7 @@ server imports only this module, once, and stays for the next large batch.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import multiprocessing
@@ -146,11 +147,17 @@ class FileCompiler:
 
     def _compile_in_processes(self, blobs: Iterator[Blob]) -> Iterator[CompiledFile]:
         failures: list[Exception] = []
-        with self._pool(self._processes) as pool:
+        pool: Executor | None = None
+        try:
+            pool = self._pool(self._processes)
+        except Exception as error:  # its queues' locks need a writable /dev/shm: none, no pool
+            failures.append(error)
+        with pool or contextlib.nullcontext():
             # Every chunk is handed out as soon as git has read it; results are taken in order.
             tasks: list[tuple[list[Blob], Future[list[CompiledFile]] | None]] = []
             while chunk := list(islice(blobs, self._chunk_files)):
-                tasks.append((chunk, None if failures else self._submit(pool, chunk, failures)))
+                task = None if pool is None or failures else self._submit(pool, chunk, failures)
+                tasks.append((chunk, task))
             for chunk, task in tasks:
                 yield from self._result(chunk, task, failures)
         if failures:

@@ -108,6 +108,21 @@ def test_workers_that_cannot_start_leave_no_file_out(caplog: pytest.LogCaptureFi
     assert any("OSError" in r.getMessage() for r in caplog.records)
 
 
+def no_semaphores(processes: int) -> NoReturn:
+    """A pool that cannot even be made: its queues' locks need a writable /dev/shm."""
+    raise OSError(30, "Read-only file system")
+
+
+def test_a_pool_that_cannot_be_made_leaves_no_file_out(caplog: pytest.LogCaptureFixture) -> None:
+    blobs, ctx = corpus(), context()
+    compiler = FileCompiler(ctx, 2, parallel_from=1, chunk_files=3, pool=no_semaphores)
+    with caplog.at_level(logging.WARNING, "catalog_service.ingest"):
+        compiled = list(compiler.compile(blobs, len(blobs)))
+    assert compiled == in_process(blobs, ctx)
+    (warning,) = [r.getMessage() for r in caplog.records if "compile workers" in r.getMessage()]
+    assert "Read-only file system" in warning
+
+
 def refuse_pool(processes: int) -> NoReturn:
     raise AssertionError("this batch must be compiled in the process")
 
