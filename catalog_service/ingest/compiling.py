@@ -10,7 +10,8 @@ section 3, step 3).
 Workers come from a ``forkserver``: the service has threads (the web server's, the pools), and a
 ``fork`` of a process with threads can copy a lock held by another thread and hang; ``spawn`` would
 import the program's main module in every worker (a bench's or a test runner's imports). The fork
-server imports only this module, once, and stays for the next large batch.
+server imports only this module, once, and stays for the next large batch; its children do not
+import the main module either, as they otherwise would (``worker_start.py``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def forkserver_pool(processes: int) -> Executor:
     """Worker processes forked from a server that has imported only this module; each ends once
     this process is gone (killed with -9, its workers would wait on their queue for ever)."""
     server = multiprocessing.get_context("forkserver")
-    server.set_forkserver_preload([__name__])
+    server.set_forkserver_preload([__name__, "catalog_service.ingest.worker_start"])
     return ProcessPoolExecutor(
         processes, mp_context=server, initializer=exit_with, initargs=(os.getpid(),)
     )
@@ -140,10 +141,12 @@ class FileCompiler:
 
     def _picklable(self) -> bool:
         try:  # a test's clock may be a closure: such a context compiles in the process
-            pickle.dumps(self._context)
+            sent = pickle.dumps(self._context)
         except (pickle.PicklingError, AttributeError, TypeError):
             return False
-        return True
+        # Nor can a context naming a function of the main module, which workers do not import
+        # (worker_start.py); the name is in the pickle as text, so its mere mention is enough.
+        return b"__main__" not in sent
 
     def _compile_in_processes(self, blobs: Iterator[Blob]) -> Iterator[CompiledFile]:
         failures: list[Exception] = []

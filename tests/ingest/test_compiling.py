@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
@@ -106,6 +108,48 @@ def test_workers_that_cannot_start_leave_no_file_out(caplog: pytest.LogCaptureFi
     assert compiled == in_process(blobs, ctx)
     assert [p.submitted for p in pools] == [1]  # after one failure, no chunk is offered again
     assert any("OSError" in r.getMessage() for r in caplog.records)
+
+
+UNGUARDED_MAIN = """
+import os, sys
+from datetime import UTC, datetime
+from catalog_service.domain.entities import EntityContext
+from catalog_service.ingest import compiling
+
+with open(sys.argv[1], "a") as runs:
+    runs.write(f"{os.getpid()}\\n")
+
+def clock():
+    return datetime(2026, 1, 1, tzinfo=UTC)
+
+ctx = EntityContext((), (), "url:x/", **({"clock": clock} if sys.argv[2] == "clock" else {}))
+blobs = [(f"apps/app-{index}.yaml", b"kind: [\\n") for index in range(8)]
+compiler = compiling.FileCompiler(ctx, 2, parallel_from=1, chunk_files=2)
+compiled = list(compiler.compile(blobs, len(blobs)))
+assert [file.path for file in compiled] == [path for path, _ in blobs]
+"""
+
+
+@pytest.mark.parametrize("clock", ["default", "clock"])
+def test_a_main_module_without_a_guard_runs_once(tmp_path: Path, clock: str) -> None:
+    """Workers do not import the program's main module: one without ``if __name__ ==
+    "__main__"`` would run again in each (here: its line written again), and a clock it defines
+    cannot be sent to them (the batch is compiled in the process, without a warning)."""
+    script, runs = tmp_path / "unguarded.py", tmp_path / "runs"
+    script.write_text(UNGUARDED_MAIN)
+    path = [str(Path(__file__).parents[2]), *sys.path]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    finished = subprocess.run(
+        [sys.executable, str(script), str(runs), clock],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert len(runs.read_text().splitlines()) == 1
+    assert "compile workers failed" not in finished.stderr and "Traceback" not in finished.stderr
 
 
 def no_semaphores(processes: int) -> NoReturn:
