@@ -52,24 +52,69 @@ def compile_chunk(chunk: list[Blob], context: EntityContext) -> list[CompiledFil
     return [compile_blob(path, data, context) for path, data in chunk]
 
 
-def available_processors(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+def available_processors(
+    cgroup: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")
+) -> int:
     """The processors this process may use: its CPU affinity, bounded by a cgroup's CPU quota
-    (a Kubernetes CPU limit is a quota, not an affinity)."""
+    (a Kubernetes CPU limit is a quota, not an affinity; so is a systemd unit's CPUQuota)."""
     processors = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    quota = _cgroup_cpu_quota(cgroup)
+    quota = _cgroup_cpu_quota(cgroup, membership)
     return max(1, min(processors, quota) if quota else processors)
 
 
-def _cgroup_cpu_quota(cgroup: Path) -> int | None:
-    """cgroup v2's ``cpu.max`` (``150000 100000``: 1.5 processors, rounded up), or v1's pair."""
+def _cgroup_cpu_quota(cgroup: Path, membership: Path) -> int | None:
+    """The smallest quota on the process's cgroup and those above it (``membership`` names it;
+    without a cgroup namespace it is not the root of the hierarchy): cgroup v2's ``cpu.max``, or
+    v1's pair under ``cpu/``."""
+    v2, v1 = _own_cgroups(membership)
+    quotas = [_quota_v2(folder) for folder in _up_from(cgroup, v2)]
+    if not any(quotas):
+        quotas = [_quota_v1(folder) for folder in _up_from(cgroup / "cpu", v1)]
+    return min((quota for quota in quotas if quota), default=None)
+
+
+def _own_cgroups(membership: Path) -> tuple[str, str]:
+    """The process's cgroup v2 path and its v1 ``cpu`` controller's (``/`` when unknown)."""
+    v2 = v1 = "/"
     try:
-        quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        lines = membership.read_text().splitlines()
     except (OSError, ValueError):
-        try:
-            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
-            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
-        except OSError:
-            return None
+        return v2, v1
+    for line in lines:
+        hierarchy, controllers, path = [*line.split(":", 2), "", ""][:3]
+        if hierarchy == "0" and controllers == "":
+            v2 = path or "/"
+        elif "cpu" in controllers.split(","):
+            v1 = path or "/"
+    return v2, v1
+
+
+def _up_from(root: Path, path: str) -> list[Path]:
+    """The folders of ``path`` under ``root``, from the deepest to ``root``: where the path is
+    not mounted (a container's own cgroup is the root), only the folders that exist count."""
+    parts = [part for part in path.split("/") if part not in ("", ".", "..")]
+    folders = [root.joinpath(*parts[:depth]) for depth in range(len(parts), 0, -1)]
+    return [folder for folder in folders if folder.is_dir()] + [root]
+
+
+def _quota_v2(folder: Path) -> int | None:
+    try:  # "150000 100000": 1.5 processors, rounded up; "max 100000": none
+        quota, period = (folder / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return _processors(quota, period)
+
+
+def _quota_v1(folder: Path) -> int | None:
+    try:
+        quota = (folder / "cpu.cfs_quota_us").read_text().strip()
+        period = (folder / "cpu.cfs_period_us").read_text().strip()
+    except (OSError, ValueError):
+        return None
+    return _processors(quota, period)
+
+
+def _processors(quota: str, period: str) -> int | None:
     try:
         quota_us, period_us = int(quota), int(period)
     except ValueError:  # "max": no quota

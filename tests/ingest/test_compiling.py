@@ -231,6 +231,40 @@ def test_the_processors_are_bounded_by_a_cpu_limit(
     assert available_processors(tmp_path) == min(affinity, expected or affinity)
 
 
+@pytest.mark.parametrize(
+    ("membership", "files", "expected"),
+    [
+        # A systemd unit's CPUQuota=200%, or a container without its own cgroup namespace: the
+        # quota is on the process's cgroup, not on the hierarchy's root.
+        (
+            "0::/system.slice/catalog.service\n",
+            {"system.slice/catalog.service/cpu.max": "200000 100000"},
+            2,
+        ),
+        ("0::/pod/ctr\n", {"pod/cpu.max": "100000 100000", "pod/ctr/cpu.max": "max 100000"}, 1),
+        (
+            "4:cpu,cpuacct:/docker/abc\n",
+            {
+                "cpu/docker/abc/cpu.cfs_quota_us": "100000",
+                "cpu/docker/abc/cpu.cfs_period_us": "100000",
+            },
+            1,
+        ),
+        ("0::/docker/abc\n", {"cpu.max": "100000 100000"}, 1),  # its cgroup mounted as the root
+    ],
+)
+def test_the_cpu_limit_is_that_of_the_process_cgroup(
+    tmp_path: Path, membership: str, files: dict[str, str], expected: int
+) -> None:
+    root = tmp_path / "cgroup"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (tmp_path / "self-cgroup").write_text(membership)
+    affinity = len(os.sched_getaffinity(0))
+    assert available_processors(root, tmp_path / "self-cgroup") == min(affinity, expected)
+
+
 def test_a_chunk_compiles_as_each_file_would() -> None:
     blobs, ctx = corpus(), context()
     assert compile_chunk(blobs, ctx) == in_process(blobs, ctx)
