@@ -162,7 +162,8 @@ def write_config(settings: Settings, path: Path) -> Path:
 
 def service_rss_mb(repo: Path, cache: Path) -> float:
     """Resident memory of a real service process that ingested the repository and served it."""
-    # Imported here: the compile workers import this module, and should not pay for the web stack.
+    # Imported here: only the bench needs the web client (compile workers no longer import
+    # the main module: catalog_service/ingest/worker_start.py).
     import httpx
 
     from bench.servers import memory_kb, service_process

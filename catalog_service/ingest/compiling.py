@@ -10,11 +10,13 @@ section 3, step 3).
 Workers come from a ``forkserver``: the service has threads (the web server's, the pools), and a
 ``fork`` of a process with threads can copy a lock held by another thread and hang; ``spawn`` would
 import the program's main module in every worker (a bench's or a test runner's imports). The fork
-server imports only this module, once, and stays for the next large batch.
+server imports only this module, once, and stays for the next large batch; its children do not
+import the main module either, as they otherwise would (``worker_start.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import multiprocessing
@@ -50,24 +52,69 @@ def compile_chunk(chunk: list[Blob], context: EntityContext) -> list[CompiledFil
     return [compile_blob(path, data, context) for path, data in chunk]
 
 
-def available_processors(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+def available_processors(
+    cgroup: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")
+) -> int:
     """The processors this process may use: its CPU affinity, bounded by a cgroup's CPU quota
-    (a Kubernetes CPU limit is a quota, not an affinity)."""
+    (a Kubernetes CPU limit is a quota, not an affinity; so is a systemd unit's CPUQuota)."""
     processors = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    quota = _cgroup_cpu_quota(cgroup)
+    quota = _cgroup_cpu_quota(cgroup, membership)
     return max(1, min(processors, quota) if quota else processors)
 
 
-def _cgroup_cpu_quota(cgroup: Path) -> int | None:
-    """cgroup v2's ``cpu.max`` (``150000 100000``: 1.5 processors, rounded up), or v1's pair."""
+def _cgroup_cpu_quota(cgroup: Path, membership: Path) -> int | None:
+    """The smallest quota on the process's cgroup and those above it (``membership`` names it;
+    without a cgroup namespace it is not the root of the hierarchy): cgroup v2's ``cpu.max``, or
+    v1's pair under ``cpu/``."""
+    v2, v1 = _own_cgroups(membership)
+    quotas = [_quota_v2(folder) for folder in _up_from(cgroup, v2)]
+    if not any(quotas):
+        quotas = [_quota_v1(folder) for folder in _up_from(cgroup / "cpu", v1)]
+    return min((quota for quota in quotas if quota), default=None)
+
+
+def _own_cgroups(membership: Path) -> tuple[str, str]:
+    """The process's cgroup v2 path and its v1 ``cpu`` controller's (``/`` when unknown)."""
+    v2 = v1 = "/"
     try:
-        quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        lines = membership.read_text().splitlines()
     except (OSError, ValueError):
-        try:
-            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
-            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
-        except OSError:
-            return None
+        return v2, v1
+    for line in lines:
+        hierarchy, controllers, path = [*line.split(":", 2), "", ""][:3]
+        if hierarchy == "0" and controllers == "":
+            v2 = path or "/"
+        elif "cpu" in controllers.split(","):
+            v1 = path or "/"
+    return v2, v1
+
+
+def _up_from(root: Path, path: str) -> list[Path]:
+    """The folders of ``path`` under ``root``, from the deepest to ``root``: where the path is
+    not mounted (a container's own cgroup is the root), only the folders that exist count."""
+    parts = [part for part in path.split("/") if part not in ("", ".", "..")]
+    folders = [root.joinpath(*parts[:depth]) for depth in range(len(parts), 0, -1)]
+    return [folder for folder in folders if folder.is_dir()] + [root]
+
+
+def _quota_v2(folder: Path) -> int | None:
+    try:  # "150000 100000": 1.5 processors, rounded up; "max 100000": none
+        quota, period = (folder / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return _processors(quota, period)
+
+
+def _quota_v1(folder: Path) -> int | None:
+    try:
+        quota = (folder / "cpu.cfs_quota_us").read_text().strip()
+        period = (folder / "cpu.cfs_period_us").read_text().strip()
+    except (OSError, ValueError):
+        return None
+    return _processors(quota, period)
+
+
+def _processors(quota: str, period: str) -> int | None:
     try:
         quota_us, period_us = int(quota), int(period)
     except ValueError:  # "max": no quota
@@ -79,7 +126,7 @@ def forkserver_pool(processes: int) -> Executor:
     """Worker processes forked from a server that has imported only this module; each ends once
     this process is gone (killed with -9, its workers would wait on their queue for ever)."""
     server = multiprocessing.get_context("forkserver")
-    server.set_forkserver_preload([__name__])
+    server.set_forkserver_preload([__name__, "catalog_service.ingest.worker_start"])
     return ProcessPoolExecutor(
         processes, mp_context=server, initializer=exit_with, initargs=(os.getpid(),)
     )
@@ -139,18 +186,26 @@ class FileCompiler:
 
     def _picklable(self) -> bool:
         try:  # a test's clock may be a closure: such a context compiles in the process
-            pickle.dumps(self._context)
+            sent = pickle.dumps(self._context)
         except (pickle.PicklingError, AttributeError, TypeError):
             return False
-        return True
+        # Nor can a context naming a function of the main module, which workers do not import
+        # (worker_start.py); the name is in the pickle as text, so its mere mention is enough.
+        return b"__main__" not in sent
 
     def _compile_in_processes(self, blobs: Iterator[Blob]) -> Iterator[CompiledFile]:
         failures: list[Exception] = []
-        with self._pool(self._processes) as pool:
+        pool: Executor | None = None
+        try:
+            pool = self._pool(self._processes)
+        except Exception as error:  # its queues' locks need a writable /dev/shm: none, no pool
+            failures.append(error)
+        with pool or contextlib.nullcontext():
             # Every chunk is handed out as soon as git has read it; results are taken in order.
             tasks: list[tuple[list[Blob], Future[list[CompiledFile]] | None]] = []
             while chunk := list(islice(blobs, self._chunk_files)):
-                tasks.append((chunk, None if failures else self._submit(pool, chunk, failures)))
+                task = None if pool is None or failures else self._submit(pool, chunk, failures)
+                tasks.append((chunk, task))
             for chunk, task in tasks:
                 yield from self._result(chunk, task, failures)
         if failures:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
@@ -108,6 +110,63 @@ def test_workers_that_cannot_start_leave_no_file_out(caplog: pytest.LogCaptureFi
     assert any("OSError" in r.getMessage() for r in caplog.records)
 
 
+UNGUARDED_MAIN = """
+import os, sys
+from datetime import UTC, datetime
+from catalog_service.domain.entities import EntityContext
+from catalog_service.ingest import compiling
+
+with open(sys.argv[1], "a") as runs:
+    runs.write(f"{os.getpid()}\\n")
+
+def clock():
+    return datetime(2026, 1, 1, tzinfo=UTC)
+
+ctx = EntityContext((), (), "url:x/", **({"clock": clock} if sys.argv[2] == "clock" else {}))
+blobs = [(f"apps/app-{index}.yaml", b"kind: [\\n") for index in range(8)]
+compiler = compiling.FileCompiler(ctx, 2, parallel_from=1, chunk_files=2)
+compiled = list(compiler.compile(blobs, len(blobs)))
+assert [file.path for file in compiled] == [path for path, _ in blobs]
+"""
+
+
+@pytest.mark.parametrize("clock", ["default", "clock"])
+def test_a_main_module_without_a_guard_runs_once(tmp_path: Path, clock: str) -> None:
+    """Workers do not import the program's main module: one without ``if __name__ ==
+    "__main__"`` would run again in each (here: its line written again), and a clock it defines
+    cannot be sent to them (the batch is compiled in the process, without a warning)."""
+    script, runs = tmp_path / "unguarded.py", tmp_path / "runs"
+    script.write_text(UNGUARDED_MAIN)
+    path = [str(Path(__file__).parents[2]), *sys.path]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    finished = subprocess.run(
+        [sys.executable, str(script), str(runs), clock],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert len(runs.read_text().splitlines()) == 1
+    assert "compile workers failed" not in finished.stderr and "Traceback" not in finished.stderr
+
+
+def no_semaphores(processes: int) -> NoReturn:
+    """A pool that cannot even be made: its queues' locks need a writable /dev/shm."""
+    raise OSError(30, "Read-only file system")
+
+
+def test_a_pool_that_cannot_be_made_leaves_no_file_out(caplog: pytest.LogCaptureFixture) -> None:
+    blobs, ctx = corpus(), context()
+    compiler = FileCompiler(ctx, 2, parallel_from=1, chunk_files=3, pool=no_semaphores)
+    with caplog.at_level(logging.WARNING, "catalog_service.ingest"):
+        compiled = list(compiler.compile(blobs, len(blobs)))
+    assert compiled == in_process(blobs, ctx)
+    (warning,) = [r.getMessage() for r in caplog.records if "compile workers" in r.getMessage()]
+    assert "Read-only file system" in warning
+
+
 def refuse_pool(processes: int) -> NoReturn:
     raise AssertionError("this batch must be compiled in the process")
 
@@ -170,6 +229,40 @@ def test_the_processors_are_bounded_by_a_cpu_limit(
         (tmp_path / name).write_text(text)
     affinity = len(os.sched_getaffinity(0))
     assert available_processors(tmp_path) == min(affinity, expected or affinity)
+
+
+@pytest.mark.parametrize(
+    ("membership", "files", "expected"),
+    [
+        # A systemd unit's CPUQuota=200%, or a container without its own cgroup namespace: the
+        # quota is on the process's cgroup, not on the hierarchy's root.
+        (
+            "0::/system.slice/catalog.service\n",
+            {"system.slice/catalog.service/cpu.max": "200000 100000"},
+            2,
+        ),
+        ("0::/pod/ctr\n", {"pod/cpu.max": "100000 100000", "pod/ctr/cpu.max": "max 100000"}, 1),
+        (
+            "4:cpu,cpuacct:/docker/abc\n",
+            {
+                "cpu/docker/abc/cpu.cfs_quota_us": "100000",
+                "cpu/docker/abc/cpu.cfs_period_us": "100000",
+            },
+            1,
+        ),
+        ("0::/docker/abc\n", {"cpu.max": "100000 100000"}, 1),  # its cgroup mounted as the root
+    ],
+)
+def test_the_cpu_limit_is_that_of_the_process_cgroup(
+    tmp_path: Path, membership: str, files: dict[str, str], expected: int
+) -> None:
+    root = tmp_path / "cgroup"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (tmp_path / "self-cgroup").write_text(membership)
+    affinity = len(os.sched_getaffinity(0))
+    assert available_processors(root, tmp_path / "self-cgroup") == min(affinity, expected)
 
 
 def test_a_chunk_compiles_as_each_file_would() -> None:
